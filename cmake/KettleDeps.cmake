@@ -1,0 +1,13 @@
+# Every dependency comes from a Debian package; ./dev installs them (see ./dev deps).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Threads REQUIRED)
+if(KETTLE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(KETTLE_BUILD_TOOLS)
+  pkg_check_modules(ENET REQUIRED IMPORTED_TARGET libenet)
+  find_package(CLI11 REQUIRED)
+endif()
