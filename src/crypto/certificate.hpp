@@ -43,8 +43,7 @@ struct Identity {
 
   // A self-contained identity for tests/LAN: issue a certificate for `steam_id`
   // signed by `root`.
-  static Identity make(const SigningKeyPair& root, SteamID steam_id, std::uint32_t app_id,
-                       std::uint64_t expiry_unix_s);
+  static Identity make(const SigningKeyPair& root, SteamID steam_id, std::uint32_t app_id, std::uint64_t expiry_unix_s);
 };
 
 }  // namespace kettle::crypto

@@ -17,19 +17,25 @@ namespace kettle::crypto {
 // function in this layer assumes it has succeeded.
 Status init();
 
+// sodium_memzero: a wipe the optimizer may not elide. Kept out of line so this
+// header does not pull in <sodium.h>.
+void secure_wipe(MutBytes bytes) noexcept;
+
 template <std::size_t N>
 struct SecretBytes {
   std::array<std::uint8_t, N> bytes{};
   SecretBytes() = default;
   SecretBytes(const SecretBytes&) = default;
   SecretBytes& operator=(const SecretBytes&) = default;
-  ~SecretBytes();
+  ~SecretBytes() { secure_wipe(bytes); }
 };
 
 // Ed25519 public key (identity / certificate issuer).
 struct SigningPublicKey {
   std::array<std::uint8_t, 32> bytes{};
   std::string to_hex() const;  // 64 lowercase hex characters
+  // Accepts upper or lower case. Error invalid_argument (names the length or the
+  // offending character and its position).
   static Result<SigningPublicKey> from_hex(std::string_view hex);
   friend bool operator==(const SigningPublicKey&, const SigningPublicKey&) = default;
 };
@@ -52,6 +58,8 @@ struct KxKeyPair {
   std::array<std::uint8_t, 32> pub{};
   SecretBytes<32> secret;
   static KxKeyPair generate();
+  // Deterministic key pair (crypto_kx_seed_keypair): only for fixtures and fuzz seeds.
+  static KxKeyPair from_seed(std::span<const std::uint8_t, 32> seed);
 };
 
 // Fill with cryptographically secure random bytes (randombytes_buf).

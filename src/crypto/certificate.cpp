@@ -1,0 +1,87 @@
+#include "crypto/certificate.hpp"
+
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace kettle::crypto {
+
+namespace {
+
+// Domain separation: a certificate signature can never be replayed as a
+// signature over any other Kettle message (HELLO/WELCOME use other prefixes).
+constexpr std::string_view kCertDomain = "kettle cert v1";
+constexpr std::size_t kSignedSize = Certificate::kEncodedSize - 64;  // everything but the signature
+static_assert(kSignedSize == 53);
+
+void encode_signed_part(const Certificate& c, ByteWriter& w) {
+  w.u8(Certificate::kVersion);
+  w.u64(c.steam_id.value());
+  w.u32(c.app_id);
+  w.bytes(c.public_key.bytes);
+  w.u64(c.expiry_unix_s);
+}
+
+// "kettle cert v1" || the first 53 encoded bytes.
+std::array<std::uint8_t, kCertDomain.size() + kSignedSize> signed_message(const Certificate& c) {
+  std::array<std::uint8_t, kCertDomain.size() + kSignedSize> msg{};
+  std::memcpy(msg.data(), kCertDomain.data(), kCertDomain.size());
+  ByteWriter w(MutBytes(msg).subspan(kCertDomain.size()));
+  encode_signed_part(c, w);
+  return msg;
+}
+
+}  // namespace
+
+Certificate Certificate::issue(const SigningKeyPair& issuer, SteamID steam_id, std::uint32_t app_id,
+                               const SigningPublicKey& subject, std::uint64_t expiry_unix_s) {
+  Certificate c;
+  c.steam_id = steam_id;
+  c.app_id = app_id;
+  c.public_key = subject;
+  c.expiry_unix_s = expiry_unix_s;
+  c.signature = issuer.sign(signed_message(c));
+  return c;
+}
+
+Status Certificate::verify(const SigningPublicKey& issuer, std::uint64_t now_unix_s) const {
+  if (!verify_signature(issuer, signed_message(*this), signature)) {
+    return make_error(Errc::auth_failed, "certificate: signature does not verify against the trust root");
+  }
+  if (now_unix_s >= expiry_unix_s) {
+    return make_error(Errc::expired, "certificate: expired at " + std::to_string(expiry_unix_s));
+  }
+  return {};
+}
+
+void Certificate::encode(ByteWriter& w) const {
+  encode_signed_part(*this, w);
+  w.bytes(signature);
+}
+
+Result<Certificate> Certificate::decode(ByteReader& r) {
+  Certificate c;
+  const std::uint8_t version = r.u8();
+  if (!r.ok()) return make_error(Errc::truncated, "certificate: empty");
+  if (version != kVersion) {
+    return make_error(Errc::unsupported, "certificate: version " + std::to_string(version));
+  }
+  c.steam_id = SteamID(r.u64());
+  c.app_id = r.u32();
+  r.copy_to(c.public_key.bytes);
+  c.expiry_unix_s = r.u64();
+  r.copy_to(c.signature);
+  if (!r.ok()) return make_error(Errc::truncated, "certificate: shorter than 117 bytes");
+  return c;
+}
+
+Identity Identity::make(const SigningKeyPair& root, SteamID steam_id, std::uint32_t app_id,
+                        std::uint64_t expiry_unix_s) {
+  Identity id;
+  id.key = SigningKeyPair::generate();
+  id.cert = Certificate::issue(root, steam_id, app_id, id.key.pub, expiry_unix_s);
+  id.trust_root = root.pub;
+  return id;
+}
+
+}  // namespace kettle::crypto
