@@ -11,6 +11,7 @@
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
+#include "crypto/keys.hpp"
 
 namespace kettle::crypto {
 
@@ -22,7 +23,7 @@ std::uint8_t supported_suites();
 Result<Suite> choose_suite(std::uint8_t offered);
 
 class PacketKey {
-public:
+ public:
   static constexpr std::size_t kTagSize = 16;
   static constexpr std::size_t kKeySize = 32;
 
@@ -42,7 +43,7 @@ public:
   // mismatch, or buf shorter than a tag). buf is garbage after a failure.
   Result<std::size_t> open(std::uint64_t packet_number, Bytes aad, MutBytes buf) const;
 
-private:
+ private:
   struct State;
   std::unique_ptr<State> s_;
 };

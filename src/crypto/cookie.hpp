@@ -15,7 +15,7 @@
 namespace kettle::crypto {
 
 class CookieJar {
-public:
+ public:
   static constexpr std::size_t kSize = 8 + 16;
   static constexpr std::uint64_t kLifetimeS = 30;
   static constexpr std::uint64_t kRotateS = 60;
@@ -28,7 +28,7 @@ public:
   // Errors: auth_failed (wrong MAC / wrong size), expired.
   Status check(Bytes cookie, Bytes context, std::uint64_t now_unix_s);
 
-private:
+ private:
   void rotate_if_due(std::uint64_t now_unix_s);
   SecretBytes<32> current_, previous_;
   std::uint64_t rotated_at_s_ = 0;

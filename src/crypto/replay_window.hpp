@@ -9,7 +9,7 @@
 namespace kettle::crypto {
 
 class ReplayWindow {
-public:
+ public:
   static constexpr std::uint64_t kSize = 4096;  // packets; ~3 ms of traffic at 1.5 M pkt/s reordering slack
 
   // True if `pn` was never marked and is not older than largest - kSize.
@@ -19,7 +19,7 @@ public:
   std::uint64_t largest() const noexcept { return largest_; }
   bool any() const noexcept { return any_; }
 
-private:
+ private:
   std::array<std::uint64_t, kSize / 64> bits_{};
   std::uint64_t largest_ = 0;
   bool any_ = false;
