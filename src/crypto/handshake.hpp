@@ -48,39 +48,53 @@ enum class PacketType : std::uint8_t {
 // can route a reply before parsing it.
 inline constexpr std::size_t kReplyConnIdOffset = 2;
 
+// Exact datagram sizes (docs/protocol.md §4).
+inline constexpr std::size_t kCookiePacketSize = 1 + 1 + 4 + CookieJar::kSize;                        // 30
+inline constexpr std::size_t kWelcomeSize = 1 + 1 + 4 + 4 + 1 + 32 + Certificate::kEncodedSize + 64;  // 224
+inline constexpr std::size_t kVersionMismatchSize = 1 + 1 + 4;                                        // 6
+static_assert(kCookiePacketSize < kHelloSize && kWelcomeSize < kHelloSize && kVersionMismatchSize < kHelloSize);
+
 struct Established {
   SessionKeys keys;
-  Certificate peer;             // verified against our trust root
+  Certificate peer;                // verified against our trust root
   std::uint32_t peer_conn_id = 0;  // put this in the header of every DATA packet we send
 };
 
 class HandshakeInitiator {
-public:
+ public:
+  // `me` must outlive the initiator. Generates a fresh ephemeral key.
   HandshakeInitiator(const Identity& me, std::uint32_t local_conn_id);
+  // With a given ephemeral key: only for deterministic fixtures and fuzz seeds.
+  HandshakeInitiator(const Identity& me, std::uint32_t local_conn_id, KxKeyPair ephemeral);
 
   // Writes the HELLO (exactly kHelloSize bytes, including any cookie received) into out.
-  // Error: too_large if out is smaller than kHelloSize.
+  // The bytes are identical until a COOKIE arrives (Ed25519 is deterministic), so a
+  // retransmission is just another call. Error: too_large if out is smaller than kHelloSize.
   Result<std::size_t> write_hello(MutBytes out) const;
 
   struct Retry {};  // a COOKIE arrived and was stored: send write_hello() again now
   // Handles COOKIE, WELCOME or VERSION_MISMATCH for this attempt.
-  // Errors: malformed/truncated (ignore the datagram), auth_failed (bad
-  // signature or certificate: ignore it; a forged reply must not kill the attempt),
-  // expired (peer certificate expired), unsupported (VERSION_MISMATCH: fail the attempt).
+  // Errors: malformed/truncated (ignore the datagram; includes a wrong conn id, a
+  // suite we did not offer and a COOKIE identical to the one we hold), auth_failed
+  // (bad signature or certificate: ignore it; a forged reply must not kill the
+  // attempt), expired (peer certificate expired), unsupported (VERSION_MISMATCH:
+  // fail the attempt). On any error the initiator's state is unchanged.
   Result<std::variant<Retry, Established>> on_reply(Bytes datagram, std::uint64_t now_unix_s);
 
   std::uint32_t local_conn_id() const noexcept { return local_conn_id_; }
 
-private:
+ private:
+  void build_hello();
+
   const Identity* me_;
   std::uint32_t local_conn_id_;
   KxKeyPair eph_;
   std::vector<std::uint8_t> cookie_;
-  std::vector<std::uint8_t> last_hello_;  // transcript for WELCOME's signature
+  std::vector<std::uint8_t> last_hello_;  // what write_hello sends; transcript for WELCOME's signature
 };
 
 class HandshakeResponder {
-public:
+ public:
   explicit HandshakeResponder(const Identity& me);
 
   struct SendCookie {
@@ -97,16 +111,20 @@ public:
   };
 
   // Stateless: decides from the HELLO alone. `local_conn_id` is the id the new
-  // connection would get. With require_cookie and no valid cookie in the HELLO, the
-  // reply is a COOKIE. `out` must hold kHelloSize bytes; every reply is smaller than
-  // the HELLO. Errors (send nothing): truncated/malformed (not a HELLO, wrong size),
-  // auth_failed (signature/certificate/cookie MAC), expired (certificate or cookie).
+  // connection would get. With require_cookie and no valid cookie in the HELLO
+  // (missing, wrong MAC, expired), the reply is a fresh COOKIE and no signature is
+  // checked, so address validation stays cheap. A HELLO of another version that is
+  // at least kHelloSize bytes gets SendVersionMismatch. `out` must hold kHelloSize
+  // bytes; every reply is smaller than the HELLO. Errors (send nothing):
+  // truncated/malformed (not a HELLO, wrong size, nonzero padding), too_large (out
+  // too small), auth_failed (signature/certificate), expired (certificate),
+  // unsupported (no common suite).
   Result<std::variant<SendCookie, Accept, SendVersionMismatch>> on_hello(Bytes datagram, const Address& from,
                                                                          std::uint32_t local_conn_id,
-                                                                         bool require_cookie,
-                                                                         std::uint64_t now_unix_s, MutBytes out);
+                                                                         bool require_cookie, std::uint64_t now_unix_s,
+                                                                         MutBytes out);
 
-private:
+ private:
   const Identity* me_;
   CookieJar cookies_;
 };
