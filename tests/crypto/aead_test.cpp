@@ -149,6 +149,21 @@ TEST_P(AeadSuite, KnownAnswerPinsDerivation) {
   EXPECT_EQ(buf, expected);
 }
 
+// The byte-exact example of docs/protocol.md §3.5, pinned so the document and the
+// code can't drift apart.
+TEST_P(AeadSuite, ProtocolDocExample) {
+  Key32 kx{};
+  for (std::size_t i = 0; i < kx.size(); ++i) kx[i] = static_cast<std::uint8_t>(i);
+  const std::array<std::uint8_t, 1> aad{0x04};
+  std::array<std::uint8_t, 6 + 16> buf{'k', 'e', 't', 't', 'l', 'e'};
+  PacketKey(GetParam(), kx).seal(1, aad, buf, 6);
+  const std::array<std::uint8_t, 22> chacha{0x9d, 0xa3, 0xbe, 0x2e, 0xd1, 0xd3, 0x78, 0xbd, 0x4b, 0x8f, 0xce,
+                                            0xda, 0xc7, 0xda, 0x6f, 0x00, 0xb0, 0x48, 0x3c, 0x25, 0x67, 0x32};
+  const std::array<std::uint8_t, 22> aes{0xdc, 0x79, 0x3c, 0x67, 0x62, 0x45, 0xbd, 0xee, 0x7e, 0x54, 0x9b,
+                                         0x81, 0x11, 0xc9, 0x11, 0xcb, 0x13, 0xde, 0xaa, 0xdd, 0x93, 0x5c};
+  EXPECT_EQ(buf, GetParam() == Suite::aes256gcm ? aes : chacha);
+}
+
 INSTANTIATE_TEST_SUITE_P(Suites, AeadSuite, ::testing::Values(Suite::chacha20poly1305, Suite::aes256gcm),
                          [](const auto& param_info) {
                            return std::string(param_info.param == Suite::aes256gcm ? "aes256gcm" : "chacha20poly1305");
