@@ -1,9 +1,11 @@
 // Throwaway AEAD throughput check (not a test): seal+open of 1200-byte packets
 // per suite. Build in a release configuration for meaningful numbers:
 //   crypto_aead_bench [packets]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "crypto/aead.hpp"
@@ -21,19 +23,26 @@ void run(Suite suite, const char* name, std::size_t packets) {
   const std::array<std::uint8_t, 16> aad{};
   std::size_t fails = 0;
 
-  const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t pn = 0; pn < packets; ++pn) tx.seal(pn, aad, buf, kPayload);
-  const auto t1 = std::chrono::steady_clock::now();
-  for (std::size_t pn = 0; pn < packets; ++pn) {
-    tx.seal(pn, aad, buf, kPayload);
-    if (!rx.open(pn, aad, buf).ok()) ++fails;
+  // Best of three rounds: the machine is shared, the minimum is the least disturbed.
+  double seal_s = 1e9, open_s = 1e9;
+  for (int round = 0; round < 3; ++round) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t pn = 0; pn < packets; ++pn) tx.seal(pn, aad, buf, kPayload);
+    const auto t1 = std::chrono::steady_clock::now();
+    // Open needs a valid packet each time: restore one sealed copy (a 1.2 KB memcpy, ~2% of the cost).
+    const std::vector<std::uint8_t> sealed = buf;
+    for (std::size_t i = 0; i < packets; ++i) {
+      std::memcpy(buf.data(), sealed.data(), sealed.size());
+      if (!rx.open(packets - 1, aad, buf).ok()) ++fails;
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    seal_s = std::min(seal_s, std::chrono::duration<double>(t1 - t0).count());
+    open_s = std::min(open_s, std::chrono::duration<double>(t2 - t1).count());
   }
-  const auto t2 = std::chrono::steady_clock::now();
-  const double seal_s = std::chrono::duration<double>(t1 - t0).count();
-  const double both_s = std::chrono::duration<double>(t2 - t1).count() - seal_s;  // open alone, approximately
   const double mb = static_cast<double>(packets * kPayload) / 1e6;
-  std::printf("%-18s seal %8.0f MB/s (%5.2f Mpkt/s)   open %8.0f MB/s   failures %zu\n", name, mb / seal_s,
-              packets / seal_s / 1e6, mb / both_s, fails);
+  std::printf("%-18s seal %6.0f MB/s (%4.2f Mpkt/s)   open %6.0f MB/s (%4.2f Mpkt/s)   failures %zu\n", name,
+              mb / seal_s, static_cast<double>(packets) / seal_s / 1e6, mb / open_s,
+              static_cast<double>(packets) / open_s / 1e6, fails);
 }
 
 }  // namespace
