@@ -220,3 +220,21 @@ TEST(Aead, WeakPeerKeyIsRejected) {
 
 }  // namespace
 }  // namespace kettle::crypto
+
+namespace kettle::crypto {
+namespace {
+
+TEST(Aead, FailureMessagesDoNotAllocate) {
+  // std::string keeps up to 15 characters inline (libstdc++): see the comment in open().
+  const PacketKey key(Suite::chacha20poly1305, test_key(1));
+  std::array<std::uint8_t, 20> buf{};
+  auto r = key.open(0, {}, buf);
+  ASSERT_FALSE(r.ok());
+  EXPECT_LE(r.error().message.size(), 15u);
+  auto r2 = key.open(0, {}, MutBytes(buf).first(3));
+  ASSERT_FALSE(r2.ok());
+  EXPECT_LE(r2.error().message.size(), 15u);
+}
+
+}  // namespace
+}  // namespace kettle::crypto

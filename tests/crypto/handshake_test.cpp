@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "fuzz/handshake_fixture.hpp"
 
 namespace kettle::crypto {
 namespace {
@@ -336,6 +340,44 @@ TEST_F(HandshakeTest, OutputBufferTooSmall) {
   EXPECT_EQ(init.write_hello(small).code(), Errc::too_large);
   const Buf h = hello_of(init);
   EXPECT_EQ(responder.on_hello(h, alice_addr, kRespConn, false, kNow, small).code(), Errc::too_large);
+}
+
+}  // namespace
+}  // namespace kettle::crypto
+
+namespace kettle::crypto {
+namespace {
+
+Buf read_seed(const char* name) {
+  const auto path = std::filesystem::path(KETTLE_SOURCE_DIR) / "fuzz/corpus/handshake" / name;
+  std::ifstream f(path, std::ios::binary);
+  return Buf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// The fuzz target only reaches the deep paths (Accept, Established) through these
+// seeds; if the wire format changes they must be regenerated
+// (crypto_make_handshake_corpus fuzz/corpus/handshake).
+TEST(HandshakeFuzzSeeds, StillMatchTheWireFormat) {
+  const fuzz::HandshakeFixture f;
+  const Buf hello = read_seed("hello");
+  auto init = f.initiator();
+  Buf expected(kHelloSize);
+  ASSERT_TRUE(init.write_hello(expected).ok());
+  EXPECT_EQ(hello, expected) << "fuzz/corpus/handshake/hello is stale";
+
+  HandshakeResponder responder(f.responder_id);
+  Buf out(kHelloSize);
+  auto r = responder.on_hello(hello, f.initiator_addr, fuzz::kResponderConnId, false, fuzz::kNow, out);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(std::holds_alternative<HandshakeResponder::Accept>(*r));
+
+  auto done = init.on_reply(read_seed("welcome"), fuzz::kNow);
+  ASSERT_TRUE(done.ok()) << "fuzz/corpus/handshake/welcome is stale: " << done.error().to_string();
+  EXPECT_TRUE(std::holds_alternative<Established>(*done));
+
+  auto retry = f.initiator().on_reply(read_seed("cookie"), fuzz::kNow);
+  ASSERT_TRUE(retry.ok()) << retry.error().to_string();
+  EXPECT_TRUE(std::holds_alternative<HandshakeInitiator::Retry>(*retry));
 }
 
 }  // namespace
