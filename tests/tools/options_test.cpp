@@ -1,0 +1,93 @@
+#include "bench/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace kettle::bench {
+namespace {
+
+ParseOutcome parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "kettle-bench");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return parse_args(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Options, DefaultsRunAllFourScenariosWithKettleAsATable) {
+  const auto r = parse({});
+  ASSERT_TRUE(r.options) << r.message;
+  EXPECT_EQ(r.options->scenarios,
+            (std::vector<Scenario>{Scenario::bulk, Scenario::small, Scenario::pingpong, Scenario::loss}));
+  EXPECT_EQ(r.options->impls, std::vector<Impl>{Impl::kettle});
+  EXPECT_TRUE(r.options->table);
+  EXPECT_FALSE(r.options->json);
+  EXPECT_EQ(r.options->role, Role::none);
+}
+
+TEST(Options, VsEnetRepeatableScenariosAndLossKnobs) {
+  const auto r = parse({"--vs", "enet", "--scenario", "loss", "--scenario", "pingpong", "--scenario", "loss", "--json",
+                        "--loss", "2.5", "--rtt-ms", "80"});
+  ASSERT_TRUE(r.options) << r.message;
+  EXPECT_EQ(r.options->impls, (std::vector<Impl>{Impl::kettle, Impl::enet}));
+  EXPECT_EQ(r.options->scenarios, (std::vector<Scenario>{Scenario::loss, Scenario::pingpong}));  // deduplicated
+  EXPECT_TRUE(r.options->json);
+  EXPECT_FALSE(r.options->table);  // --json alone: no table
+  EXPECT_DOUBLE_EQ(r.options->loss_pct, 2.5);
+  EXPECT_EQ(r.options->rtt_ms, 80);
+}
+
+TEST(Options, BadArgumentsExitTwoWithAClearMessage) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--scenario", "nope"}, "nope"},
+      {{"--impl", "quic"}, "quic"},
+      {{"--vs", "tcp"}, "tcp"},
+      {{"--loss", "150"}, "--loss"},
+      {{"--loss", "abc"}, "--loss"},
+      {{"--rtt-ms", "-1"}, "--rtt-ms"},
+      {{"--duration", "0"}, "--duration"},
+      {{"--pings", "0"}, "--pings"},
+      {{"--frobnicate"}, "frobnicate"},
+      {{"--connect", "127.0.0.1:5"}, "--connect"},
+      {{"--role", "sender", "--scenario", "bulk"}, "--connect"},
+      {{"--role", "receiver"}, "exactly one"},
+      {{"--role", "receiver", "--scenario", "bulk", "--vs", "enet"}, "--vs"},
+  };
+  for (const auto& [args, needle] : cases) {
+    const auto r = parse(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_FALSE(r.options) << joined;
+    EXPECT_EQ(r.exit_code, 2) << joined;
+    EXPECT_NE(r.message.find(needle), std::string::npos) << joined << "→ " << r.message;
+  }
+}
+
+TEST(Options, HelpExitsZeroAndHidesInternalFlags) {
+  const auto r = parse({"--help"});
+  EXPECT_FALSE(r.options);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.message.find("--scenario"), std::string::npos);
+  EXPECT_NE(r.message.find("10^6"), std::string::npos);  // MB is documented
+  EXPECT_EQ(r.message.find("--role"), std::string::npos);
+}
+
+TEST(Options, ChildArgsParseBackToTheSameRun) {
+  const auto parent = parse({"--vs", "enet", "--seed", "77", "--duration", "1.5", "--pings", "123"});
+  ASSERT_TRUE(parent.options);
+  std::vector<std::string> args =
+      child_args(*parent.options, Scenario::small, Impl::enet, Role::sender, "127.0.0.1:4000");
+  const auto child = parse(args);
+  ASSERT_TRUE(child.options) << child.message;
+  EXPECT_EQ(child.options->role, Role::sender);
+  EXPECT_EQ(child.options->scenarios, std::vector<Scenario>{Scenario::small});
+  EXPECT_EQ(child.options->impls, std::vector<Impl>{Impl::enet});
+  EXPECT_EQ(child.options->seed, 77u);
+  EXPECT_DOUBLE_EQ(child.options->duration_s, 1.5);
+  EXPECT_EQ(child.options->pings, 123);
+  EXPECT_EQ(child.options->connect, "127.0.0.1:4000");
+}
+
+}  // namespace
+}  // namespace kettle::bench

@@ -1,0 +1,116 @@
+#include "bench/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include "bench/runner.hpp"
+
+namespace kettle::bench {
+namespace {
+
+Figures bulk(Impl impl, double goodput) {
+  Figures f;
+  f.scenario = Scenario::bulk;
+  f.impl = impl;
+  f.goodput_MBps = goodput;
+  f.msgs_per_s = goodput;
+  f.cpu_s = 1.25;
+  f.max_rss_kb = 4096;
+  return f;
+}
+
+TEST(Report, FiguresJsonHasTheAcceptanceKeys) {
+  const auto j = figures_json(bulk(Impl::kettle, 123.4567));
+  EXPECT_EQ(j.at("scenario"), "bulk");
+  EXPECT_EQ(j.at("impl"), "kettle");
+  EXPECT_DOUBLE_EQ(j.at("goodput_MBps").get<double>(), 123.457);
+  EXPECT_DOUBLE_EQ(j.at("cpu_s").get<double>(), 1.25);
+  EXPECT_EQ(j.at("max_rss_kb"), 4096);
+  EXPECT_EQ(j.at("ok"), true);
+  EXPECT_FALSE(j.contains("rtt_p50_us"));  // not applicable to bulk
+  EXPECT_FALSE(j.contains("error"));
+  // One line per object: the dump must not contain a newline.
+  EXPECT_EQ(j.dump().find('\n'), std::string::npos);
+}
+
+TEST(Report, PingpongJsonHasRttAndFailuresAreVisible) {
+  Figures f;
+  f.scenario = Scenario::pingpong;
+  f.impl = Impl::enet;
+  f.rtt_p50_us = 31.04;
+  f.rtt_p99_us = 90.0;
+  f.verify_failures = 2;
+  const auto j = figures_json(f);
+  EXPECT_DOUBLE_EQ(j.at("rtt_p50_us").get<double>(), 31.0);
+  EXPECT_DOUBLE_EQ(j.at("rtt_p99_us").get<double>(), 90.0);
+  EXPECT_EQ(j.at("verify_failures"), 2);
+  EXPECT_EQ(j.at("ok"), false);
+}
+
+TEST(Report, RatioIsOrientedSoAboveOneMeansKettleIsBetter) {
+  EXPECT_DOUBLE_EQ(*kettle_vs_enet_ratio(bulk(Impl::kettle, 200), bulk(Impl::enet, 100)), 2.0);
+  Figures k, e;
+  k.scenario = e.scenario = Scenario::pingpong;
+  k.rtt_p50_us = 20;
+  e.rtt_p50_us = 40;
+  EXPECT_DOUBLE_EQ(*kettle_vs_enet_ratio(k, e), 2.0);  // lower RTT is better
+  k.scenario = e.scenario = Scenario::small;
+  k.msgs_per_s = 1000;
+  e.msgs_per_s = 4000;
+  EXPECT_DOUBLE_EQ(*kettle_vs_enet_ratio(k, e), 0.25);
+
+  auto failed = bulk(Impl::kettle, 500);
+  failed.verify_failures = 1;  // a fast but wrong run earns no ratio
+  EXPECT_EQ(kettle_vs_enet_ratio(failed, bulk(Impl::enet, 100)), std::nullopt);
+  const auto rj = ratio_json(Scenario::bulk, std::nullopt);
+  EXPECT_TRUE(rj.at("ratio").is_null());
+  EXPECT_EQ(ratio_json(Scenario::loss, 1.23456).at("ratio"), 1.235);
+}
+
+TEST(Report, PercentileByNearestRank) {
+  std::vector<double> v;
+  for (int i = 100; i >= 1; --i) v.push_back(i);
+  EXPECT_DOUBLE_EQ(percentile(v, 50), 50);
+  EXPECT_DOUBLE_EQ(percentile(v, 99), 99);
+  EXPECT_DOUBLE_EQ(percentile(v, 100), 100);
+  std::vector<double> one{7};
+  EXPECT_DOUBLE_EQ(percentile(one, 99), 7);
+  std::vector<double> none;
+  EXPECT_DOUBLE_EQ(percentile(none, 50), 0);
+}
+
+TEST(Report, TableHasARowPerRunAndARatioRow) {
+  auto failed = bulk(Impl::enet, 0);
+  failed.error = "receiver timed out";
+  const std::string t = format_table({bulk(Impl::kettle, 100), failed});
+  EXPECT_NE(t.find("kettle"), std::string::npos);
+  EXPECT_NE(t.find("FAILED: receiver timed out"), std::string::npos);
+  EXPECT_NE(t.find("ratio"), std::string::npos);
+  EXPECT_NE(t.find("n/a"), std::string::npos);
+  EXPECT_NE(t.find("10^6"), std::string::npos);
+}
+
+TEST(Runner, CombinesRoleResultsIntoFigures) {
+  const auto sender = nlohmann::json::parse(R"({"role":"sender","failures":0,"t_start_us":1000000,
+      "messages_sent":10,"receiver_failures":0,"stats":{"rtt_ms":1}})");
+  const auto receiver = nlohmann::json::parse(R"({"role":"receiver","failures":0,"messages":10,
+      "bytes":10485760,"t_end_us":3000000})");
+  const Figures f = combine_results(Scenario::bulk, Impl::kettle, sender, receiver);
+  EXPECT_DOUBLE_EQ(f.elapsed_s, 2.0);
+  EXPECT_DOUBLE_EQ(*f.goodput_MBps, 10485760 / 1e6 / 2.0);  // MB = 10^6 bytes
+  EXPECT_DOUBLE_EQ(*f.msgs_per_s, 5.0);
+  EXPECT_EQ(f.extra.at("sender").at("rtt_ms"), 1);
+  EXPECT_TRUE(f.ok());
+
+  const auto bad_receiver = nlohmann::json::parse(R"({"failures":3,"messages":7,"bytes":7,"t_end_us":2000000})");
+  EXPECT_EQ(combine_results(Scenario::bulk, Impl::enet, sender, bad_receiver).verify_failures, 3u);
+
+  const auto pinger = nlohmann::json::parse(R"({"failures":0,"t_start_us":0,"t_end_us":1000000,"round_trips":99,
+      "pings_lost":1,"rtt_p50_us":30.5,"rtt_p99_us":70})");
+  const Figures p = combine_results(Scenario::pingpong, Impl::enet, pinger, nlohmann::json::object());
+  EXPECT_DOUBLE_EQ(*p.rtt_p50_us, 30.5);
+  EXPECT_EQ(p.pings_lost, 1u);
+  EXPECT_FALSE(p.goodput_MBps.has_value());
+}
+
+}  // namespace
+}  // namespace kettle::bench

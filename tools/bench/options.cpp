@@ -1,0 +1,162 @@
+#include "bench/options.hpp"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <map>
+
+namespace kettle::bench {
+namespace {
+
+const std::map<std::string, Scenario> kScenarios{
+    {"bulk", Scenario::bulk}, {"small", Scenario::small}, {"pingpong", Scenario::pingpong}, {"loss", Scenario::loss}};
+const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
+const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
+
+template <class T>
+void push_unique(std::vector<T>& v, T x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+ParseOutcome usage_error(std::string message) {
+  return ParseOutcome{std::nullopt, 2, "kettle-bench: " + message + "\nRun with --help for more information."};
+}
+
+}  // namespace
+
+std::string_view scenario_name(Scenario s) noexcept {
+  switch (s) {
+    case Scenario::bulk:
+      return "bulk";
+    case Scenario::small:
+      return "small";
+    case Scenario::pingpong:
+      return "pingpong";
+    case Scenario::loss:
+      return "loss";
+  }
+  return "?";
+}
+
+std::string_view impl_name(Impl i) noexcept { return i == Impl::kettle ? "kettle" : "enet"; }
+
+std::string_view role_name(Role r) noexcept {
+  switch (r) {
+    case Role::none:
+      return "none";
+    case Role::sender:
+      return "sender";
+    case Role::receiver:
+      return "receiver";
+  }
+  return "?";
+}
+
+std::size_t scenario_message_size(Scenario s) noexcept {
+  switch (s) {
+    case Scenario::bulk:
+    case Scenario::loss:
+      return kBulkMessageSize;
+    case Scenario::small:
+      return kSmallMessageSize;
+    case Scenario::pingpong:
+      return kPingMessageSize;
+  }
+  return 0;
+}
+
+ParseOutcome parse_args(int argc, const char* const* argv) {
+  Options o;
+  std::vector<std::string> scenarios;
+  std::string impl = "kettle";
+  std::vector<std::string> vs;
+  std::string role;
+
+  CLI::App app{
+      "kettle-bench: Kettle vs ENet between two processes over UDP on 127.0.0.1.\n"
+      "Every byte is verified at the receiver; Kettle runs encrypted, ENet has no encryption.\n"
+      "MB means 10^6 bytes. Exit status: 0 ok, 1 a run failed or a verification failed, 2 bad arguments.",
+      "kettle-bench"};
+  app.add_option("--scenario", scenarios, "bulk | small | pingpong | loss (repeatable; default all four)")
+      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss"}));
+  app.add_option("--impl", impl, "implementation to run: kettle | enet")
+      ->check(CLI::IsMember({"kettle", "enet"}))
+      ->capture_default_str();
+  app.add_option("--vs", vs, "also run this implementation and print ratios: enet | kettle")
+      ->check(CLI::IsMember({"kettle", "enet"}));
+  app.add_flag("--json", o.json, "one JSON object per line per implementation and scenario, then a ratio object");
+  app.add_flag("--table", o.table, "human-readable table (the default when --json is absent)");
+  app.add_option("--duration", o.duration_s, "seconds of sending in bulk and small")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  app.add_option("--loss-duration", o.loss_duration_s, "seconds of sending in loss")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  app.add_option("--pings", o.pings, "round trips in pingpong")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  app.add_option("--loss", o.loss_pct, "loss scenario: packet loss in percent, each way")
+      ->check(CLI::Range(0.0, 90.0))
+      ->capture_default_str();
+  app.add_option("--rtt-ms", o.rtt_ms, "loss scenario: added round-trip time in ms (half each way)")
+      ->check(CLI::Range(0, 10'000))
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "seed for payloads and the conditioner")->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "seconds before one run is killed and reported as failed")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  app.add_option("--enet-window-kb", o.enet_window_kb,
+                 "ENet sender: bound on queued + unacknowledged KiB (ENet has no send-side flow control)")
+      ->check(CLI::Range(64, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
+  app.add_flag("-v,--verbose", o.verbose, "progress from the endpoint processes on stderr");
+  // Internal: how the parent starts its endpoint processes. Group "" hides them from --help.
+  app.add_option("--role", role, "internal: run one endpoint")->check(CLI::IsMember({"sender", "receiver"}))->group("");
+  app.add_option("--connect", o.connect, "internal: address the sender connects to")->group("");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return ParseOutcome{std::nullopt, 0, app.help()};
+  } catch (const CLI::CallForAllHelp&) {
+    return ParseOutcome{std::nullopt, 0, app.help("", CLI::AppFormatMode::All)};
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  if (scenarios.empty()) scenarios = {"bulk", "small", "pingpong", "loss"};
+  for (const auto& s : scenarios) push_unique(o.scenarios, kScenarios.at(s));
+  push_unique(o.impls, kImpls.at(impl));
+  for (const auto& v : vs) push_unique(o.impls, kImpls.at(v));
+  if (!o.json) o.table = true;
+
+  if (!role.empty()) {
+    o.role = kRoles.at(role);
+    if (o.scenarios.size() != 1) return usage_error("--role needs exactly one --scenario");
+    if (!vs.empty()) return usage_error("--role runs one implementation; --vs is not allowed");
+    if (o.role == Role::sender && o.connect.empty()) return usage_error("--role sender needs --connect ADDRESS");
+  } else if (!o.connect.empty()) {
+    return usage_error("--connect is only valid with --role sender");
+  }
+  return ParseOutcome{std::move(o), 0, {}};
+}
+
+std::vector<std::string> child_args(const Options& o, Scenario scenario, Impl impl, Role role,
+                                    const std::string& connect) {
+  std::vector<std::string> a{
+      "--role",           std::string(role_name(role)),    "--scenario",      std::string(scenario_name(scenario)),
+      "--impl",           std::string(impl_name(impl)),    "--seed",          std::to_string(o.seed),
+      "--duration",       fmt::format("{}", o.duration_s), "--loss-duration", fmt::format("{}", o.loss_duration_s),
+      "--pings",          std::to_string(o.pings),         "--timeout",       fmt::format("{}", o.timeout_s),
+      "--enet-window-kb", std::to_string(o.enet_window_kb)};
+  if (!connect.empty()) {
+    a.push_back("--connect");
+    a.push_back(connect);
+  }
+  if (o.verbose) a.push_back("--verbose");
+  return a;
+}
+
+}  // namespace kettle::bench

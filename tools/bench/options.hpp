@@ -1,0 +1,62 @@
+// kettle-bench command line. One Options value drives both the parent (which runs scenarios
+// and prints results) and the child roles it spawns (`--role sender|receiver`), so a child is
+// just the parent's configuration plus a role and an address.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kettle::bench {
+
+enum class Scenario { bulk, small, pingpong, loss };
+enum class Impl { kettle, enet };
+enum class Role { none, sender, receiver };
+
+std::string_view scenario_name(Scenario s) noexcept;
+std::string_view impl_name(Impl i) noexcept;
+std::string_view role_name(Role r) noexcept;
+
+inline constexpr std::size_t kBulkMessageSize = 1u << 20;  // 1 MiB, the largest reliable message
+inline constexpr std::size_t kSmallMessageSize = 64;
+inline constexpr std::size_t kPingMessageSize = 64;
+
+struct Options {
+  std::vector<Scenario> scenarios;  // in run order, no duplicates
+  std::vector<Impl> impls;          // in run order, no duplicates
+  bool json = false;
+  bool table = false;
+  double duration_s = 3.0;       // send phase of bulk and small
+  double loss_duration_s = 5.0;  // send phase of loss
+  int pings = 10000;             // round trips in pingpong
+  double loss_pct = 5.0;         // loss scenario: loss each way
+  int rtt_ms = 50;               // loss scenario: added round-trip time (half each way)
+  std::uint64_t seed = 1;
+  double timeout_s = 40.0;            // hard limit for one scenario run of one implementation
+  std::size_t enet_window_kb = 8192;  // ENet sender: application bound on queued+unacked bytes
+  std::string proxy_path;             // kettle-proxy binary for `loss`
+  bool verbose = false;               // children print progress on stderr
+
+  // Child-only (hidden) options.
+  Role role = Role::none;
+  std::string connect;  // sender: the receiver's (or proxy's) address
+};
+
+struct ParseOutcome {
+  std::optional<Options> options;  // set when the program should run
+  int exit_code = 0;               // when options is empty: 0 for --help, 2 for bad arguments
+  std::string message;             // help text or the error, for the caller to print
+};
+
+ParseOutcome parse_args(int argc, const char* const* argv);
+
+// The message size and whether the scenario's data is reliable.
+std::size_t scenario_message_size(Scenario s) noexcept;
+
+// Arguments for a child process running `role` of `scenario` with `impl` (argv[0] excluded).
+std::vector<std::string> child_args(const Options& o, Scenario scenario, Impl impl, Role role,
+                                    const std::string& connect);
+
+}  // namespace kettle::bench

@@ -1,0 +1,49 @@
+// Benchmark figures and their two presentations: JSON lines (machine-readable, the
+// acceptance format) and a human table. MB = 10^6 bytes throughout.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/options.hpp"
+
+namespace kettle::bench {
+
+// What one implementation achieved in one scenario.
+struct Figures {
+  Scenario scenario = Scenario::bulk;
+  Impl impl = Impl::kettle;
+  std::string error;                  // non-empty: the run failed (timeout, crash, connect failure)
+  std::uint64_t verify_failures = 0;  // messages that arrived wrong, out of order, or duplicated
+  std::uint64_t messages = 0;         // verified data messages (round trips for pingpong)
+  std::uint64_t bytes = 0;            // verified payload bytes
+  double elapsed_s = 0;
+  std::optional<double> goodput_MBps;  // bulk, small, loss
+  std::optional<double> msgs_per_s;    // small (and bulk/loss for reference)
+  std::optional<double> rtt_p50_us;    // pingpong
+  std::optional<double> rtt_p99_us;
+  std::uint64_t pings_lost = 0;                     // pingpong round trips that timed out
+  double cpu_s = 0;                                 // user + sys of both endpoint processes
+  long max_rss_kb = 0;                              // the larger of the two endpoint processes
+  nlohmann::json extra = nlohmann::json::object();  // implementation counters (retransmits, ...)
+
+  bool ok() const noexcept { return error.empty() && verify_failures == 0; }
+};
+
+// Kettle relative to ENet, oriented so that > 1 means Kettle is better: goodput or msgs/s
+// ratio kettle/enet; pingpong enet_p50 / kettle_p50. Empty if either run lacks the figure.
+std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures& enet);
+
+nlohmann::json figures_json(const Figures& f);
+nlohmann::json ratio_json(Scenario s, std::optional<double> ratio);
+
+// Percentile (0..100) by nearest rank of an unsorted sample; sorts in place. Empty → 0.
+double percentile(std::vector<double>& samples, double pct);
+
+// The table for all figures gathered so far, with a ratio row after each scenario that ran both.
+std::string format_table(const std::vector<Figures>& all);
+
+}  // namespace kettle::bench
