@@ -41,14 +41,14 @@ inline constexpr std::size_t kMaxReliableSize = 1u << 20;
 using ConnectionId = std::uint32_t;  // local handle; never 0
 
 enum class CloseReason : std::uint16_t {
-  application = 0,        // close() called; app_code/message carry the detail
-  idle_timeout = 1,       // nothing heard for Config::idle_timeout
-  handshake_timeout = 2,  // connect did not complete within Config::handshake_timeout
-  auth_failed = 3,        // peer certificate invalid/expired or not from our trust root
-  version_mismatch = 4,   // peer speaks another protocol version
-  protocol_violation = 5, // peer sent a well-authenticated but invalid frame
-  endpoint_shutdown = 6,  // the endpoint is being destroyed
-  resource_limit = 7,     // peer exceeded a buffer bound it was told about
+  application = 0,         // close() called; app_code/message carry the detail
+  idle_timeout = 1,        // nothing heard for Config::idle_timeout
+  handshake_timeout = 2,   // connect did not complete within Config::handshake_timeout
+  auth_failed = 3,         // peer certificate invalid/expired or not from our trust root
+  version_mismatch = 4,    // peer speaks another protocol version
+  protocol_violation = 5,  // peer sent a well-authenticated but invalid frame
+  endpoint_shutdown = 6,   // the endpoint is being destroyed
+  resource_limit = 7,      // peer exceeded a buffer bound it was told about
 };
 std::string_view close_reason_name(CloseReason r) noexcept;
 
@@ -83,7 +83,7 @@ struct Message {
 };
 
 class Endpoint {
-public:
+ public:
   // Errors from create(): invalid_argument (Config::validate failed; message names the option and range).
   static Result<std::unique_ptr<Endpoint>> create(const Config& config, const crypto::Identity& identity,
                                                   std::uint64_t rng_seed);
