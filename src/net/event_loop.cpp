@@ -146,7 +146,7 @@ Result<EventLoop::Iteration> EventLoop::run_once(Instant wait_until) {
 }
 
 Status EventLoop::run_until(Instant until) {
-  while (!stop_.exchange(false, std::memory_order_acq_rel)) {  // consuming the flag re-arms the loop
+  while (!take_stop_request()) {  // consuming the flag lets the loop run again later
     auto r = run_once(until);
     if (!r.ok()) return std::move(r).error();
     if (until != kInstantNever && monotonic_now() >= until) break;

@@ -75,6 +75,8 @@ class EventLoop {
   void stop() noexcept;
   void wake() noexcept;  // thread-safe and async-signal-safe; run_once returns early
   bool stop_requested() const noexcept;
+  // Returns and clears a pending stop request, for callers that drive run_once themselves.
+  bool take_stop_request() noexcept { return stop_.exchange(false, std::memory_order_acq_rel); }
 
  private:
   EventLoop(int epfd, int eventfd) noexcept : epfd_(epfd), wakefd_(eventfd) {}
