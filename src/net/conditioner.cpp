@@ -9,7 +9,7 @@ namespace {
 
 // Recycled buffers kept for reuse; beyond this they are freed (bounds memory after a burst).
 constexpr std::size_t kMaxPooledBuffers = 4096;
-constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+constexpr std::uint64_t kNsPerSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -37,14 +37,14 @@ Result<Conditioner> Conditioner::create(const LinkSettings& settings, std::uint6
 }
 
 Instant Conditioner::depart(std::size_t size, Instant now) {
-  const std::int64_t rate = static_cast<std::int64_t>(settings_.rate_bytes_per_s);
+  const std::uint64_t rate = settings_.rate_bytes_per_s;
   if (rate == 0) return now;
   const std::int64_t now_ns = to_us(now) * 1000;
-  const std::int64_t backlog_ns = std::max<std::int64_t>(0, link_free_ns_ - now_ns);
-  const auto backlog_bytes = static_cast<std::uint64_t>(static_cast<__int128>(backlog_ns) * rate / kNsPerSecond);
+  const auto backlog_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(0, link_free_ns_ - now_ns));
+  const auto backlog_bytes = static_cast<std::uint64_t>(static_cast<u128>(backlog_ns) * rate / kNsPerSecond);
   // Drop-tail; an idle link always takes one datagram, however small the queue.
   if (backlog_bytes > 0 && backlog_bytes + size > settings_.effective_queue_bytes()) return kInstantNever;
-  const std::int64_t tx_ns = static_cast<std::int64_t>((static_cast<__int128>(size) * kNsPerSecond + rate - 1) / rate);
+  const std::int64_t tx_ns = static_cast<std::int64_t>((static_cast<u128>(size) * kNsPerSecond + rate - 1) / rate);
   link_free_ns_ = std::max(link_free_ns_, now_ns) + tx_ns;
   return Instant{Duration{(link_free_ns_ + 999) / 1000}};
 }

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <span>
 
+#include "core/rng.hpp"  // u128
+
 namespace kettle::net {
 namespace {
 
@@ -180,7 +182,7 @@ Status LinkSettings::validate() const {
 std::uint64_t LinkSettings::effective_queue_bytes() const noexcept {
   if (rate_bytes_per_s == 0) return 0;
   if (queue_bytes != 0) return queue_bytes;
-  return static_cast<std::uint64_t>(static_cast<unsigned __int128>(rate_bytes_per_s) *
+  return static_cast<std::uint64_t>(static_cast<u128>(rate_bytes_per_s) *
                                     static_cast<std::uint64_t>(to_us(queue_delay)) / 1000000);
 }
 
