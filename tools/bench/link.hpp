@@ -49,6 +49,7 @@ class Link {
 
 struct LinkOptions {
   std::uint64_t seed = 1;
+  bool initiator = false;  // the sender connects; the receiver accepts
   std::size_t enet_window_bytes = 8u << 20;
 };
 

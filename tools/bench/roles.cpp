@@ -257,7 +257,8 @@ int run_role(const Options& o) {
 
   LinkOptions lo;
   lo.seed = o.seed;
-  lo.enet_window_bytes = o.enet_window_kb * 1024;
+  lo.initiator = o.role == Role::sender;
+  lo.enet_window_bytes = enet_window_bytes(o, scenario);
   auto made = impl == Impl::enet ? make_enet_link(lo) : make_kettle_link(lo);
   if (!made) return fail(made.error());
   Link& link = **made;

@@ -1,0 +1,95 @@
+// Runs one sans-IO transport::Endpoint over one real UdpSocket on an EventLoop: the glue
+// between src/transport (no sockets, no clock) and the kernel.
+//
+//   socket readable → recvmmsg (+GRO) → endpoint.on_datagram(each segment, from, now)
+//   flush(now)      → endpoint.poll_transmit into a large arena (64 KiB per call so the engine
+//                     can hand back GSO runs) → sendmmsg (+GSO); on EAGAIN the unsent tail stays
+//                     in the arena and goes out when the socket is writable
+//   run_once()      → sleeps until a datagram, the engine's next_deadline() or the caller's
+//                     own deadline, then fires endpoint.on_timer when due and flushes
+//
+// The application talks to endpoint() directly (connect/send/close/poll_message/poll_event),
+// with now = monotonic_now(), and calls flush() after a burst of API calls so the output leaves
+// now rather than at the next loop iteration. Single-threaded, like the EventLoop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/address.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "net/event_loop.hpp"
+#include "net/udp_socket.hpp"
+#include "transport/endpoint.hpp"
+
+namespace kettle::net {
+
+struct DriverOptions {
+  SocketOptions socket;
+  // Buffer offered to one poll_transmit call: 64 KiB lets the engine return a full GSO run
+  // (kGsoMaxBytes) in one call instead of one datagram per call.
+  std::size_t transmit_bytes = 64u << 10;
+  // Transmits gathered before one sendmmsg; with transmit_bytes this bounds the arena (1 MiB).
+  std::size_t transmits_per_batch = 16;
+  // Receive batches handled per readable event before flushing, so acks are not held back
+  // behind a long burst of input.
+  std::size_t recv_batches_per_event = 4;
+};
+
+struct DriverCounters {
+  std::uint64_t recv_batches = 0;
+  std::uint64_t datagrams_in = 0;
+  std::uint64_t transmits = 0;     // poll_transmit results (a GSO run counts once)
+  std::uint64_t send_blocked = 0;  // flushes that stopped on a full socket buffer
+  std::uint64_t timer_fires = 0;
+};
+
+class TransportDriver {
+ public:
+  // Binds `local` and registers the socket with `loop`, which must outlive the driver.
+  // Errors: io (bind/epoll), invalid_argument (unset address, options out of range).
+  static Result<std::unique_ptr<TransportDriver>> create(EventLoop& loop, std::unique_ptr<transport::Endpoint> endpoint,
+                                                         const Address& local, const DriverOptions& options = {});
+  ~TransportDriver();
+  TransportDriver(const TransportDriver&) = delete;
+  TransportDriver& operator=(const TransportDriver&) = delete;
+
+  transport::Endpoint& endpoint() noexcept { return *endpoint_; }
+  const transport::Endpoint& endpoint() const noexcept { return *endpoint_; }
+  const UdpSocket& socket() const noexcept { return socket_; }
+  const Address& local_address() const noexcept { return socket_.local_address(); }
+  const DriverCounters& counters() const noexcept { return counters_; }
+
+  // Puts everything the engine wants to send on the wire (or in the arena if the socket is
+  // full). Errors: io (the socket failed; see UdpSocket::send_batch).
+  Status flush(Instant now);
+
+  // One loop iteration: waits until socket activity, the engine's deadline or `wait_until`
+  // (whichever is first; a past instant polls without blocking), handles it, fires the
+  // engine's timer if due and flushes. Errors: io (epoll or the socket failed).
+  Status run_once(Instant wait_until);
+
+ private:
+  TransportDriver(EventLoop& loop, std::unique_ptr<transport::Endpoint> endpoint, UdpSocket socket,
+                  const DriverOptions& options);
+  void on_socket(unsigned events);
+  // Sends the gathered entries; returns false if the socket filled up (entries remain).
+  Result<bool> send_pending();
+
+  EventLoop& loop_;
+  std::unique_ptr<transport::Endpoint> endpoint_;
+  UdpSocket socket_;
+  DriverOptions options_;
+  RecvBuffers rx_;
+  std::vector<std::uint8_t> arena_;   // transmit payloads; pending_ points into it
+  std::vector<OutDatagram> pending_;  // gathered, not yet (fully) sent
+  std::size_t pending_first_ = 0;     // pending_[pending_first_..] are unsent
+  std::size_t arena_used_ = 0;
+  bool want_write_ = false;
+  Status error_;  // first socket failure seen inside a callback, reported by run_once
+  DriverCounters counters_;
+};
+
+}  // namespace kettle::net
