@@ -40,6 +40,8 @@ Status ProxyConfig::validate() const {
   if (max_clients == 0) return Error{Errc::invalid_argument, "proxy max_clients must be >= 1"};
   if (client_idle_timeout <= Duration::zero())
     return Error{Errc::invalid_argument, "proxy client_idle_timeout must be > 0"};
+  if (timer_slack < Duration::zero() || timer_slack > ms(10))
+    return Error{Errc::invalid_argument, "proxy timer_slack must be in [0, 10ms]"};
   if (auto st = links.up.validate(); !st.ok()) return Error{Errc::invalid_argument, "up: " + st.error().message};
   if (auto st = links.down.validate(); !st.ok()) return Error{Errc::invalid_argument, "down: " + st.error().message};
   return {};
@@ -213,12 +215,13 @@ void UdpProxy::pump(Instant now) {
 
 void UdpProxy::arm_timer(Instant now) {
   (void)now;
-  Instant next = next_sweep_;
+  Instant next = kInstantNever;
   for (auto& [client, s] : sessions_) {
     if (!s->blocked) next = std::min(next, s->links.up.next_ready());
     if (!clients_blocked_) next = std::min(next, s->links.down.next_ready());
   }
-  loop_->set_timer(next, [this](Instant t) { pump(t); });
+  if (next != kInstantNever) next += config_.timer_slack;
+  loop_->set_timer(std::min(next, next_sweep_), [this](Instant t) { pump(t); });
 }
 
 void UdpProxy::publish_stats() {

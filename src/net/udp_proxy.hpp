@@ -35,6 +35,9 @@ struct ProxyConfig {
   std::uint64_t seed = 1;
   std::size_t max_clients = 64;             // bounds sockets and memory per proxy
   Duration client_idle_timeout = secs(60);  // longer than any transport idle timeout we use
+  // Delayed datagrams may leave up to this much late so that ones due close together share one
+  // wakeup and one sendmmsg instead of one each; small against any latency worth emulating.
+  Duration timer_slack = us(200);
   // 32 MiB per socket: ~160 ms of 1200 B datagrams at 100 MB/s (kernel truesize included), so a
   // descheduled proxy on a busy machine does not drop. Needs root or a raised net.core.rmem_max.
   SocketOptions socket_options{32u << 20, 32u << 20, true, true};

@@ -152,6 +152,21 @@ TEST(UdpSocket, FallbackWithoutGsoSendsEachSegment) {
   EXPECT_GE(tx.counters().send_calls, 3u);
 }
 
+TEST(UdpSocket, GsoRejectedAtSendTimeFallsBackWithoutLoss) {
+  auto tx = bind_loopback();
+  auto rx = bind_loopback();
+  ASSERT_TRUE(tx.gso_enabled()) << "kernel without UDP_SEGMENT: the runtime fallback cannot be exercised";
+  // Linux refuses GSO sends on a socket without UDP checksums (EINVAL), like a path without offload.
+  const int one = 1;
+  ASSERT_EQ(setsockopt(tx.fd(), SOL_SOCKET, SO_NO_CHECK, &one, sizeof one), 0);
+  check_segmented_send(tx, rx, 20, 1200, 300);
+  EXPECT_EQ(tx.counters().gso_fallbacks, 1u);
+  EXPECT_FALSE(tx.gso_enabled());
+  EXPECT_EQ(tx.counters().send_errors, 0u);
+  check_segmented_send(tx, rx, 5, 800, 800);  // later sends go straight to the split path
+  EXPECT_EQ(tx.counters().gso_fallbacks, 1u);
+}
+
 TEST(UdpSocket, TruncatedDatagramIsFlagged) {
   SocketOptions no_gro;
   no_gro.enable_gro = false;
