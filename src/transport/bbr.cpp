@@ -54,14 +54,17 @@ class Bbr final : public CongestionController {
 
   std::uint64_t cwnd_bytes() const noexcept override { return cwnd_; }
   double pacing_rate_bytes_per_s() const noexcept override {
-    if (pacing_rate_ > 0) return pacing_rate_;
-    return kHighGain * static_cast<double>(cwnd_) * 1e6 / static_cast<double>(to_us(initial_rtt_));
+    return pacing_rate_ > 0 ? pacing_rate_ : initial_pacing_rate();
   }
   double bandwidth_bytes_per_s() const noexcept override { return bw(); }
 
  private:
   enum class Mode { startup, drain, probe_bw };
 
+  // Before the first sample: the initial window per (handshake) RTT, at STARTUP gain.
+  double initial_pacing_rate() const noexcept {
+    return kHighGain * static_cast<double>(kInitialCwndPackets * mss_) * 1e6 / static_cast<double>(to_us(initial_rtt_));
+  }
   double bw() const noexcept { return *std::max_element(bw_rounds_.begin(), bw_rounds_.end()); }
   double bdp_bytes() const noexcept {
     if (!has_min_rtt_ || bw() <= 0) return static_cast<double>(kInitialCwndPackets * mss_);
@@ -73,16 +76,22 @@ class Bbr final : public CongestionController {
       next_round_delivered_ = ev.delivered;
       ++round_;
       round_start_ = true;
-      bw_rounds_[round_ % kBwWindowRounds] = 0;
     }
   }
   void update_bw(const AckEvent& ev) noexcept {
     const double r = ev.rate.delivery_rate_bytes_per_s;
     if (r <= 0) return;
-    if (!ev.rate.app_limited || r >= bw()) {
-      double& slot = bw_rounds_[round_ % kBwWindowRounds];
-      slot = std::max(slot, r);
+    if (ev.rate.app_limited && r < bw()) return;
+    // The window slides only when a sample is fed (as Linux's minmax filter): an
+    // idle or app-limited stretch keeps the last estimate instead of decaying to
+    // the keepalive rate.
+    if (round_ != last_fed_round_) {
+      const std::uint64_t steps = std::min<std::uint64_t>(round_ - last_fed_round_, kBwWindowRounds);
+      for (std::uint64_t i = 1; i <= steps; ++i) bw_rounds_[(last_fed_round_ + i) % kBwWindowRounds] = 0;
+      last_fed_round_ = round_;
     }
+    double& slot = bw_rounds_[round_ % kBwWindowRounds];
+    slot = std::max(slot, r);
   }
   void update_min_rtt(const AckEvent& ev) noexcept {
     if (ev.latest_rtt <= Duration{0}) return;
@@ -132,6 +141,7 @@ class Bbr final : public CongestionController {
     pacing_gain_ = kProbeBwGains[cycle_index_];
   }
   void update_pacing_rate() noexcept {
+    if (pacing_rate_ <= 0) pacing_rate_ = initial_pacing_rate();
     if (bw() <= 0) return;
     const double rate = pacing_gain_ * bw();
     if (filled_pipe_ || rate > pacing_rate_) pacing_rate_ = rate;
@@ -154,6 +164,7 @@ class Bbr final : public CongestionController {
   double cwnd_gain_ = kHighGain;
   std::array<double, kBwWindowRounds> bw_rounds_{};
   std::uint64_t round_ = 0;
+  std::uint64_t last_fed_round_ = 0;
   std::uint64_t next_round_delivered_ = 0;
   bool round_start_ = false;
   double full_bw_ = 0;
