@@ -55,7 +55,7 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
     ::close(epfd);
     return errno_error("eventfd", err);
   }
-  std::unique_ptr<EventLoop> loop(new EventLoop(epfd, efd));
+  auto loop = std::make_unique<EventLoop>(Key{}, epfd, efd);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeKey;

@@ -25,6 +25,10 @@
 namespace kettle::net {
 
 class EventLoop {
+  struct Key {  // only create() can construct one (lets it use make_unique)
+    explicit Key() = default;
+  };
+
  public:
   // Bits passed to fd callbacks.
   static constexpr unsigned kReadable = 1;
@@ -36,6 +40,7 @@ class EventLoop {
 
   // Errors: io (epoll_create1/eventfd failed).
   static Result<std::unique_ptr<EventLoop>> create();
+  EventLoop(Key, int epfd, int eventfd) noexcept : epfd_(epfd), wakefd_(eventfd) {}
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -79,8 +84,6 @@ class EventLoop {
   bool take_stop_request() noexcept { return stop_.exchange(false, std::memory_order_acq_rel); }
 
  private:
-  EventLoop(int epfd, int eventfd) noexcept : epfd_(epfd), wakefd_(eventfd) {}
-
   struct Watch {
     FdCallback cb;
     bool want_write = false;

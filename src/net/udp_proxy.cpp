@@ -59,7 +59,7 @@ Result<std::unique_ptr<UdpProxy>> UdpProxy::create(const ProxyConfig& config) {
   if (!listen.ok()) return std::move(listen).error();
   auto loop = EventLoop::create();
   if (!loop.ok()) return std::move(loop).error();
-  std::unique_ptr<UdpProxy> p(new UdpProxy(config, std::move(listen).value(), std::move(loop).value()));
+  auto p = std::make_unique<UdpProxy>(Key{}, config, std::move(listen).value(), std::move(loop).value());
   KETTLE_TRY(p->loop_->add(p->listen_.fd(), [self = p.get()](unsigned events) {
     const Instant now = monotonic_now();
     if (events & EventLoop::kWritable) self->flush_clients();
@@ -69,7 +69,7 @@ Result<std::unique_ptr<UdpProxy>> UdpProxy::create(const ProxyConfig& config) {
   return p;
 }
 
-UdpProxy::UdpProxy(ProxyConfig config, UdpSocket listen, std::unique_ptr<EventLoop> loop)
+UdpProxy::UdpProxy(Key, ProxyConfig config, UdpSocket listen, std::unique_ptr<EventLoop> loop)
     : config_(std::move(config)), listen_(std::move(listen)), loop_(std::move(loop)), rx_(kRecvSlots, kGroSlotBytes) {}
 
 UdpProxy::~UdpProxy() {

@@ -60,9 +60,14 @@ struct ProxyStats {
 };
 
 class UdpProxy {
+  struct Key {  // only create() can construct one (lets it use make_unique)
+    explicit Key() = default;
+  };
+
  public:
   // Binds the listen socket. Errors: invalid_argument (config), io (bind/epoll).
   static Result<std::unique_ptr<UdpProxy>> create(const ProxyConfig& config);
+  UdpProxy(Key, ProxyConfig config, UdpSocket listen, std::unique_ptr<EventLoop> loop);
   ~UdpProxy();
 
   const Address& local_address() const noexcept { return listen_.local_address(); }
@@ -87,7 +92,6 @@ class UdpProxy {
     bool blocked = false;  // to_upstream is waiting for writability
   };
 
-  UdpProxy(ProxyConfig config, UdpSocket listen, std::unique_ptr<EventLoop> loop);
   void on_listen_readable(Instant now);
   void on_upstream_readable(Session& s, Instant now);
   Session* session_for(const Address& client, Instant now);
