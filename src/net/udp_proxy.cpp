@@ -48,9 +48,9 @@ Status ProxyConfig::validate() const {
 }
 
 std::string ProxyStats::to_string() const {
-  return fmt::format("up: {} | down: {} | clients={} rejected={} expired={} truncated={} send_errors={}",
+  return fmt::format("up: {} | down: {} | clients={} rejected={} expired={} truncated={} send_errors={} stray={}",
                      up.to_string(), down.to_string(), clients_accepted, clients_rejected, clients_expired,
-                     recv_truncated, send_errors);
+                     recv_truncated, send_errors, stray_dropped);
 }
 
 Result<std::unique_ptr<UdpProxy>> UdpProxy::create(const ProxyConfig& config) {
@@ -149,7 +149,11 @@ void UdpProxy::on_upstream_readable(Session& s, Instant now) {
     for (std::size_t i = 0; i < *n; ++i) {
       const RecvSlot& slot = rx_.slots()[i];
       // Only the upstream may answer through a session socket; anything else is not ours to relay.
-      if (slot.truncated || slot.from != config_.upstream) continue;
+      if (slot.truncated) continue;
+      if (slot.from != config_.upstream) {
+        ++own_.stray_dropped;
+        continue;
+      }
       s.last_active = now;
       slot.for_each_segment([&](Bytes d) { s.links.down.push(d, now); });
     }
@@ -229,6 +233,7 @@ void UdpProxy::publish_stats() {
   st.clients_accepted = own_.clients_accepted;
   st.clients_rejected = own_.clients_rejected;
   st.clients_expired = own_.clients_expired;
+  st.stray_dropped = own_.stray_dropped;
   add_socket_counters(st, listen_.counters());
   for (auto& [client, s] : sessions_) {
     st.up += s->links.up.counters();

@@ -55,6 +55,7 @@ struct ProxyStats {
   std::uint64_t recv_truncated = 0;  // datagrams larger than a receive slot (cut, dropped)
   std::uint64_t send_errors = 0;     // datagrams the kernel refused to send
   std::uint64_t gso_fallbacks = 0;
+  std::uint64_t stray_dropped = 0;  // arrived on a session socket from someone other than upstream
   // One line: "up: passed=... | down: passed=... | clients=N rejected=N ..."
   std::string to_string() const;
 };

@@ -146,6 +146,20 @@ TEST(UdpProxy, SeparateSessionsPerClientRouteRepliesBack) {
   EXPECT_EQ(proxy->stats().clients_accepted, 2u);
 }
 
+TEST(UdpProxy, StrangersWritingToASessionSocketAreDroppedAndCounted) {
+  auto server = bind_loopback();
+  auto client = bind_loopback();
+  auto stranger = bind_loopback();
+  auto proxy = make_proxy(server.local_address());
+  ASSERT_TRUE(client.send_to(as_bytes("hi"), proxy->local_address()).ok());
+  ASSERT_TRUE(pump_until(*proxy, [](const ProxyStats& s) { return s.up.passed == 1; }));
+  auto got = receive(server, 1);
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(stranger.send_to(as_bytes("spoof"), got[0].from).ok());  // not the upstream
+  ASSERT_TRUE(pump_until(*proxy, [](const ProxyStats& s) { return s.stray_dropped == 1; }));
+  EXPECT_EQ(proxy->stats().down.pushed, 0u);
+}
+
 TEST(UdpProxy, ClientsBeyondMaxAreRejected) {
   auto server = bind_loopback();
   auto a = bind_loopback();
