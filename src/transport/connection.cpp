@@ -277,8 +277,9 @@ Instant Connection::timer_deadline(Timer t) const noexcept {
       return pacer_.next_send_time(ctx_.config.max_datagram_size);
     case Timer::nagle:
       return nagle_held_bytes_ > 0 ? nagle_since_ + ctx_.config.nagle_delay : kInstantNever;
-    case Timer::keepalive:
-      return state_ == State::established ? last_eliciting_sent_ + ctx_.config.keepalive_interval : kInstantNever;
+    case Timer::keepalive:  // disarmed while a PING waits (e.g. for window), so it cannot spin
+      return state_ == State::established && !ping_pending_ ? last_eliciting_sent_ + ctx_.config.keepalive_interval
+                                                            : kInstantNever;
     case Timer::idle:
       return (state_ == State::established || state_ == State::closing) ? last_received_ + ctx_.config.idle_timeout
                                                                         : kInstantNever;

@@ -93,6 +93,12 @@ class Pair {
     if (a->next_deadline() <= now) a->on_timer(now);
     if (b->next_deadline() <= now) b->on_timer(now);
     drain();
+    // Sans-IO contract: once inputs are handled and outputs drained, no deadline may
+    // already be due, or a driver would spin.
+    if (!spin_reported_ && (a->next_deadline() <= now || b->next_deadline() <= now)) {
+      spin_reported_ = true;
+      ADD_FAILURE() << "a deadline is still due after draining (busy loop), seed " << seed_;
+    }
     return true;
   }
 
@@ -174,6 +180,7 @@ class Pair {
   std::vector<std::uint8_t> buf_;
   std::multimap<std::pair<Instant, std::uint64_t>, Datagram> in_flight_;
   std::uint64_t seq_ = 0;
+  bool spin_reported_ = false;
 };
 
 // Payloads that check themselves: (channel, index) determine every byte.
