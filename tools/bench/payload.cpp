@@ -1,5 +1,8 @@
 #include "bench/payload.hpp"
 
+#include <bit>
+#include <cstring>
+
 namespace kettle::bench {
 namespace {
 
@@ -16,6 +19,16 @@ constexpr std::uint64_t mix(std::uint64_t z) noexcept {
 // never be what limits a loopback benchmark).
 std::uint64_t stream_key(std::uint64_t seed, std::uint64_t seq) noexcept { return mix(seed ^ mix(seq + kGolden)); }
 
+// Body words as native little-endian 8-byte moves: this loop runs over every benchmark byte
+// twice (sender and receiver), so it must not be a byte-at-a-time loop.
+static_assert(std::endian::native == std::endian::little, "payload words are stored little-endian");
+inline void put_word(std::uint8_t* p, std::uint64_t v) noexcept { std::memcpy(p, &v, 8); }
+inline std::uint64_t get_word(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
 }  // namespace
 
 void fill_payload(std::uint64_t seed, std::uint64_t seq, MutBytes out) noexcept {
@@ -24,7 +37,7 @@ void fill_payload(std::uint64_t seed, std::uint64_t seq, MutBytes out) noexcept 
   const std::uint64_t key = stream_key(seed, seq);
   std::size_t pos = kPayloadHeaderSize;
   std::uint64_t i = 0;
-  for (; pos + 8 <= out.size(); pos += 8, ++i) store_le64(out.data() + pos, mix(key + i * kGolden));
+  for (; pos + 8 <= out.size(); pos += 8, ++i) put_word(out.data() + pos, mix(key + i * kGolden));
   const std::uint64_t last = mix(key + i * kGolden);
   for (std::size_t b = 0; pos < out.size(); ++pos, ++b) out[pos] = static_cast<std::uint8_t>(last >> (8 * b));
 }
@@ -35,7 +48,7 @@ bool check_payload(std::uint64_t seed, std::uint64_t seq, Bytes data) noexcept {
   std::size_t pos = kPayloadHeaderSize;
   std::uint64_t i = 0;
   std::uint64_t diff = 0;  // accumulate instead of branching per word: keeps the loop tight
-  for (; pos + 8 <= data.size(); pos += 8, ++i) diff |= load_le64(data.data() + pos) ^ mix(key + i * kGolden);
+  for (; pos + 8 <= data.size(); pos += 8, ++i) diff |= get_word(data.data() + pos) ^ mix(key + i * kGolden);
   const std::uint64_t last = mix(key + i * kGolden);
   for (std::size_t b = 0; pos < data.size(); ++pos, ++b) {
     diff |= data[pos] ^ static_cast<std::uint8_t>(last >> (8 * b));
