@@ -49,6 +49,7 @@ struct SentPacket {
   std::uint32_t size = 0;
   std::uint16_t stream_count = 0;
   bool ack_eliciting = false;
+  bool has_window = false;  // carried a WINDOW frame
   State state = State::done;
   DeliverySnapshot delivery;
 };
@@ -150,7 +151,8 @@ class Connection final : private MessageSink {
   std::size_t build_hello(Instant now, MutBytes buf);
   std::size_t build_close(MutBytes buf);
   std::size_t seal_and_record(Instant now, MutBytes buf, std::size_t plaintext_len, bool ack_eliciting,
-                              std::uint64_t stream_first, std::uint16_t stream_count, bool retransmission);
+                              std::uint64_t stream_first, std::uint16_t stream_count, bool retransmission,
+                              bool has_window = false);
   bool fill_streams(ByteWriter& w, bool& retransmission);
   bool has_sendable_data() const noexcept;
   void mark_active(int ch);
@@ -207,6 +209,8 @@ class Connection final : private MessageSink {
   Ring<QueuedDatagram> datagrams_;
   std::uint64_t queued_dgram_bytes_ = 0;
   bool ping_pending_ = false;
+  bool window_acked_ = false;  // the peer has acknowledged our WINDOW frame
+  std::uint64_t peer_window_;  // the peer's max_recv_buffer_bytes (§7.6)
   unsigned probes_pending_ = 0;
 
   // Recovery.

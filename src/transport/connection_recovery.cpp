@@ -37,6 +37,7 @@ void Connection::pop_resolved() {
 void Connection::on_packet_acked(SentPacket& p, Instant now) {
   const bool was_outstanding = p.state == SentPacket::State::outstanding;
   p.state = SentPacket::State::acked;
+  if (p.has_window) window_acked_ = true;
   if (was_outstanding) {
     bytes_in_flight_ -= p.size;
     --eliciting_in_flight_;

@@ -100,6 +100,9 @@ void Connection::on_data(MutBytes d, const Address& from, Instant now) {
         // The peer overran the flow window (§7.6): don't ack, it will resend.
         refused = true;
       }
+    } else if (auto* wf = std::get_if<WindowFrame>(&*fr)) {
+      ack_eliciting = true;
+      peer_window_ = wf->max_recv_buffer_bytes;
     } else if (std::holds_alternative<PingFrame>(*fr)) {
       ack_eliciting = true;
     }

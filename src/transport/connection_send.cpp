@@ -26,7 +26,7 @@ void Connection::mark_active(int ch) {
 }
 
 std::uint64_t Connection::flow_allowance() const noexcept {
-  const std::uint64_t window = ctx_.config.max_recv_buffer_bytes;
+  const std::uint64_t window = peer_window_;
   return flow_used_ >= window ? 0 : window - flow_used_;
 }
 
@@ -134,14 +134,20 @@ std::size_t Connection::build_datagram(Instant now, MutBytes buf) {
 
   ByteWriter w(buf.subspan(kDataHeaderSize, mds - kPacketOverhead));
   bool ack_written = false;
+  bool eliciting = false;
   if (acks_.ack_due(now) || (acks_.has_unacked() && may_send && want_data)) {
     encode(acks_.build(now), w);
     acks_.on_ack_sent();
     ack_written = true;
   }
-  bool eliciting = false;
   bool retransmission = false;
   const std::uint64_t stream_first = stream_base_ + stream_records_.size();
+  bool has_window = false;
+  if (!window_acked_ && (ack_written || (may_send && want_data))) {
+    // Repeated until a packet carrying it is acknowledged (§6.8); it makes the packet ack-eliciting.
+    encode(WindowFrame{ctx_.config.max_recv_buffer_bytes}, w);
+    has_window = eliciting = true;
+  }
   if (may_send && want_data) {
     if (ping_pending_ || probe) {
       encode(PingFrame{}, w);
@@ -165,11 +171,12 @@ std::size_t Connection::build_datagram(Instant now, MutBytes buf) {
   if (eliciting && w.remaining() < kPadBelow) encode(PaddingFrame{w.remaining()}, w);
   if (probe && eliciting) --probes_pending_;
   const auto stream_count = static_cast<std::uint16_t>(stream_base_ + stream_records_.size() - stream_first);
-  return seal_and_record(now, buf, w.size(), eliciting, stream_first, stream_count, retransmission);
+  return seal_and_record(now, buf, w.size(), eliciting, stream_first, stream_count, retransmission, has_window);
 }
 
 std::size_t Connection::seal_and_record(Instant now, MutBytes buf, std::size_t plaintext_len, bool eliciting,
-                                        std::uint64_t stream_first, std::uint16_t stream_count, bool retransmission) {
+                                        std::uint64_t stream_first, std::uint16_t stream_count, bool retransmission,
+                                        bool has_window) {
   const std::uint64_t pn = next_pn_++;
   write_data_header(buf.data(), DataHeader{peer_conn_id_, pn});
   const std::size_t ct =
@@ -182,6 +189,7 @@ std::size_t Connection::seal_and_record(Instant now, MutBytes buf, std::size_t p
   p.stream_first = stream_first;
   p.stream_count = stream_count;
   p.ack_eliciting = eliciting;
+  p.has_window = has_window;
   p.state = eliciting ? SentPacket::State::outstanding : SentPacket::State::done;
   if (eliciting) {
     p.delivery = rate_.on_sent(now, bytes_in_flight_);

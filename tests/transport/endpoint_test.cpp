@@ -93,6 +93,23 @@ TEST(Endpoint, MaxConnectionsBoundsConnect) {
   EXPECT_EQ(p.a->connect(p.addr_b, p.now).code(), Errc::would_block);
 }
 
+TEST(Endpoint, PollTransmitFillsGsoBatchesOfFullSizeSegments) {
+  Pair p(7);
+  auto [ca, cb] = p.connect();
+  ASSERT_TRUE(p.a->send(ca, 0, SendType::reliable, test::make_payload(0, 0, 30000), p.now).ok());
+  std::vector<std::uint8_t> buf(64 * 1024);
+  auto t = p.a->poll_transmit(p.now, buf);
+  ASSERT_TRUE(t);
+  const std::size_t mds = Config{}.max_datagram_size;
+  EXPECT_EQ(t->to, p.addr_b);
+  EXPECT_EQ(t->segment_size, mds);
+  EXPECT_GT(t->size, 2 * mds);  // several datagrams in one call
+  for (std::size_t off = 0; off < t->size; off += mds) EXPECT_EQ(buf[off], kDataType);
+  // A one-datagram buffer gets exactly one datagram.
+  auto t2 = p.a->poll_transmit(p.now, MutBytes(buf).first(mds));
+  if (t2) EXPECT_EQ(t2->segment_size, t2->size);
+}
+
 class DropTest : public ::testing::Test {
  protected:
   DropTest() : p(6) {

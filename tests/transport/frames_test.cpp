@@ -53,7 +53,10 @@ TEST(Frames, RoundTripRandomFrames) {
   for (auto& b : payload) b = static_cast<std::uint8_t>(rng.next());
   for (int i = 0; i < 5000; ++i) {
     Frame f;
-    switch (rng.below(6)) {
+    switch (rng.below(7)) {
+      case 6:
+        f = WindowFrame{65536 + rng.below(std::uint64_t{1} << 40)};
+        break;
       case 0:
         f = PaddingFrame{1 + rng.below(40)};
         break;
@@ -152,7 +155,8 @@ TEST(Frames, TruncatedFramesAreErrorsNamingTheFrame) {
 
 TEST(Frames, MalformedValuesAreRejected) {
   const std::vector<std::vector<std::uint8_t>> cases = {
-      {0x06},                             // unknown type
+      {0x07},                             // unknown type
+      {0x06, 0xFF, 0xFF, 0x03},           // WINDOW below 64 KiB
       {0xFF, 1, 2},                       // unknown type
       {0x04, 0, 0},                       // DATAGRAM length 0
       {0x04, 0, 0xB1, 0x09},              // DATAGRAM length 1201
@@ -183,8 +187,8 @@ TEST(Frames, PaddingRunsDecodeAsOneFrame) {
 TEST(Frames, TypeNamesComeFromTheTable) {
   EXPECT_EQ(frame_type_name(FrameType::stream), "STREAM");
   EXPECT_EQ(frame_type_name(FrameType::ack), "ACK");
-  EXPECT_TRUE(is_known_frame_type(0x05));
-  EXPECT_FALSE(is_known_frame_type(0x06));
+  EXPECT_TRUE(is_known_frame_type(0x06));
+  EXPECT_FALSE(is_known_frame_type(0x07));
 }
 
 }  // namespace

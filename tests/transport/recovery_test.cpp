@@ -146,3 +146,30 @@ TEST(Recovery, ReceiverBufferStaysBoundedUnderLoss) {
 
 }  // namespace
 }  // namespace kettle::transport
+
+namespace kettle::transport {
+namespace {
+
+// Mismatched receive bounds: the sender learns the receiver's (smaller) bound from its
+// WINDOW frame and stays inside it, so 3 MiB still arrive across loss.
+TEST(Recovery, SenderRespectsThePeersAdvertisedReceiveBound) {
+  Config big, small;
+  big.max_recv_buffer_bytes = 8u << 20;
+  small.max_recv_buffer_bytes = 64u << 10;
+  Pair p(43, big, small);
+  auto [ca, cb] = p.connect();
+  p.a_to_b.loss = 0.05;  // holes make the receiver buffer out-of-order bytes
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(p.a->send(ca, 0, SendType::reliable, make_payload(0, i, 1 << 20), p.now).ok());
+  }
+  const bool done = p.run_until([&] { return p.msgs_b.size() == 3; }, secs(60));
+  const auto st = *p.a->connection_stats(ca);
+  ASSERT_TRUE(done) << "seed " << p.seed() << " t=" << to_us(p.now) << " got " << p.msgs_b.size() << " queued "
+                    << st.queued_reliable_bytes << " inflight " << st.bytes_in_flight << " cwnd " << st.cwnd_bytes
+                    << " lost " << st.packets_lost << " closed " << (Pair::closed(p.events_a) != nullptr);
+  for (std::uint32_t i = 0; i < 3; ++i) EXPECT_EQ(p.msgs_b[i].data, make_payload(0, i, 1 << 20));
+  EXPECT_EQ(Pair::closed(p.events_b), nullptr);
+}
+
+}  // namespace
+}  // namespace kettle::transport

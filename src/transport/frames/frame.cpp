@@ -66,6 +66,8 @@ Result<Frame> decode_frame(ByteReader& r) {
       return lift(decode_datagram(r));
     case FrameType::stream:
       return lift(decode_stream(r));
+    case FrameType::window:
+      return lift(decode_window(r));
   }
   char buf[48];
   std::snprintf(buf, sizeof buf, "unknown frame type 0x%02x", type);

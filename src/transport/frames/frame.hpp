@@ -24,7 +24,8 @@ namespace kettle::transport {
   X(ack, 0x02, "ACK")           \
   X(close, 0x03, "CLOSE")       \
   X(datagram, 0x04, "DATAGRAM") \
-  X(stream, 0x05, "STREAM")
+  X(stream, 0x05, "STREAM")     \
+  X(window, 0x06, "WINDOW")
 
 enum class FrameType : std::uint8_t {
 #define KETTLE_X(name, value, doc) name = value,
@@ -96,7 +97,14 @@ struct StreamFrame {
   }
 };
 
-using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, CloseFrame, DatagramFrame, StreamFrame>;
+// The sender's receive bound (max_recv_buffer_bytes): the peer's flow window for
+// stream data sent to us (docs/protocol.md §7.6).
+struct WindowFrame {
+  std::uint64_t max_recv_buffer_bytes = 0;
+  friend bool operator==(const WindowFrame&, const WindowFrame&) = default;
+};
+
+using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, CloseFrame, DatagramFrame, StreamFrame, WindowFrame>;
 
 // Per-frame codecs (frames/<name>.cpp). decode_* is called with the type byte already consumed.
 std::size_t encoded_size(const PaddingFrame& f) noexcept;
@@ -126,6 +134,10 @@ void encode(const StreamFrame& f, ByteWriter& w) noexcept;
 Result<StreamFrame> decode_stream(ByteReader& r);
 std::size_t stream_header_size(std::uint64_t offset, std::size_t len) noexcept;
 void encode_stream_header(std::uint8_t channel, std::uint64_t offset, std::size_t len, ByteWriter& w) noexcept;
+
+std::size_t encoded_size(const WindowFrame& f) noexcept;
+void encode(const WindowFrame& f, ByteWriter& w) noexcept;
+Result<WindowFrame> decode_window(ByteReader& r);
 
 // Any frame.
 std::size_t encoded_size(const Frame& f) noexcept;
