@@ -10,6 +10,7 @@ constexpr unsigned kMaxHeaderBytes = 3;                        // varint(2^20) n
 // Buffers this large are released once nothing is out of order, so a burst of
 // reordering does not pin memory forever.
 constexpr std::size_t kRingKeepBytes = 256 * 1024;
+constexpr std::uint64_t kFirstReserve = 64 * 1024;
 }  // namespace
 
 std::uint64_t RecvStream::buffered_bytes() const noexcept {
@@ -48,7 +49,14 @@ Status RecvStream::consume(Bytes in, MessageSink& sink) {
       continue;
     }
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(avail, remaining_));
-    if (partial_.empty()) partial_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, 64 * 1024)));
+    // Reserve in two steps: 64 KiB first, then (once the peer has really sent that much)
+    // the whole message, so a large message is copied once instead of on every doubling,
+    // while a bare header claiming 1 MiB only costs 64 KiB.
+    if (partial_.empty()) {
+      partial_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kFirstReserve)));
+    } else if (partial_.size() + n > partial_.capacity()) {
+      partial_.reserve(partial_.size() + static_cast<std::size_t>(remaining_));
+    }
     partial_.insert(partial_.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
                     in.begin() + static_cast<std::ptrdiff_t>(i + n));
     i += n;
