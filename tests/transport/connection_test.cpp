@@ -211,3 +211,41 @@ TEST(Connection, BadInputIsAnErrorAndLeavesTheConnectionWorking) {
 
 }  // namespace
 }  // namespace kettle::transport
+
+namespace kettle::transport {
+namespace {
+
+TEST(Connection, LingerExpiresWhenQueuedDataCannotBeDelivered) {
+  Config c;
+  c.close_linger = ms(500);
+  Pair p(19, c);
+  auto [ca, cb] = p.connect();
+  p.a_to_b.blackhole = true;
+  ASSERT_TRUE(p.a->send(ca, 0, SendType::reliable, make_payload(0, 0, 1000), p.now).ok());
+  const Instant start = p.now;
+  ASSERT_TRUE(p.a->close(ca, 3, "later", p.now).ok());
+  ASSERT_TRUE(p.run_until([&] { return Pair::closed(p.events_a) != nullptr; }, secs(5)));
+  EXPECT_EQ(p.now - start, ms(500));
+  EXPECT_EQ(Pair::closed(p.events_a)->app_code, 3);
+  EXPECT_FALSE(Pair::closed(p.events_a)->by_peer);
+}
+
+// An authenticated but invalid frame (a channel the receiver does not have) closes the
+// connection with protocol_violation, and the peer learns why from the CLOSE frame.
+TEST(Connection, ProtocolViolationClosesBothSidesWithTheReason) {
+  Config few;
+  few.channels = 4;
+  Pair p(23, {}, few);
+  auto [ca, cb] = p.connect();
+  ASSERT_TRUE(p.a->send(ca, 10, SendType::reliable, make_payload(10, 0, 10), p.now).ok());
+  ASSERT_TRUE(p.run_until([&] { return Pair::closed(p.events_a) && Pair::closed(p.events_b); }, secs(5)));
+  EXPECT_EQ(Pair::closed(p.events_b)->reason, CloseReason::protocol_violation);
+  EXPECT_FALSE(Pair::closed(p.events_b)->by_peer);
+  EXPECT_EQ(Pair::closed(p.events_a)->reason, CloseReason::protocol_violation);
+  EXPECT_TRUE(Pair::closed(p.events_a)->by_peer);
+  EXPECT_NE(Pair::closed(p.events_a)->message.find("channel"), std::string::npos);
+  EXPECT_TRUE(p.msgs_b.empty());
+}
+
+}  // namespace
+}  // namespace kettle::transport
