@@ -25,6 +25,7 @@ TEST(Report, FiguresJsonHasTheAcceptanceKeys) {
   EXPECT_DOUBLE_EQ(j.at("goodput_MBps").get<double>(), 123.457);
   EXPECT_DOUBLE_EQ(j.at("cpu_s").get<double>(), 1.25);
   EXPECT_EQ(j.at("max_rss_kb"), 4096);
+  EXPECT_FALSE(j.contains("MB_per_cpu_s"));  // no verified bytes in this fixture
   EXPECT_EQ(j.at("ok"), true);
   EXPECT_FALSE(j.contains("rtt_p50_us"));  // not applicable to bulk
   EXPECT_FALSE(j.contains("error"));
@@ -66,6 +67,16 @@ TEST(Report, RatioIsOrientedSoAboveOneMeansKettleIsBetter) {
   EXPECT_EQ(ratio_json(Scenario::loss, 1.23456).at("ratio"), 1.235);
 }
 
+TEST(Report, EfficiencyIsVerifiedMegabytesPerCpuSecond) {
+  auto f = bulk(Impl::kettle, 100);
+  f.bytes = 500'000'000;
+  f.cpu_s = 2.0;
+  EXPECT_DOUBLE_EQ(*f.mb_per_cpu_s(), 250.0);
+  EXPECT_DOUBLE_EQ(figures_json(f).at("MB_per_cpu_s").get<double>(), 250.0);
+  f.scenario = Scenario::pingpong;  // round trips are measured by latency, not volume
+  EXPECT_EQ(f.mb_per_cpu_s(), std::nullopt);
+}
+
 TEST(Report, PercentileByNearestRank) {
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);
@@ -99,6 +110,7 @@ TEST(Runner, CombinesRoleResultsIntoFigures) {
   EXPECT_DOUBLE_EQ(*f.goodput_MBps, 10485760 / 1e6 / 2.0);  // MB = 10^6 bytes
   EXPECT_DOUBLE_EQ(*f.msgs_per_s, 5.0);
   EXPECT_EQ(f.extra.at("sender").at("rtt_ms"), 1);
+  EXPECT_EQ(f.mb_per_cpu_s(), std::nullopt);  // no rusage in combine_results
   EXPECT_TRUE(f.ok());
 
   const auto bad_receiver = nlohmann::json::parse(R"({"failures":3,"messages":7,"bytes":7,"t_end_us":2000000})");

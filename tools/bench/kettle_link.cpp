@@ -28,7 +28,9 @@ crypto::SigningKeyPair bench_root(std::uint64_t seed) {
 
 class KettleLink final : public Link {
  public:
-  explicit KettleLink(const LinkOptions& o) : seed_(o.seed), account_(o.initiator ? 1 : 2) {}
+  explicit KettleLink(const LinkOptions& o) : seed_(o.seed), account_(o.initiator ? 1 : 2) {
+    if (o.kettle_send_buffer_bytes != 0) config_.max_send_buffer_bytes = o.kettle_send_buffer_bytes;
+  }
 
   Result<std::uint16_t> bind_loopback() override {
     KETTLE_TRY(crypto::init());
@@ -37,7 +39,7 @@ class KettleLink final : public Link {
     loop_ = std::move(*loop);
     const auto root = bench_root(seed_);
     const auto identity = crypto::Identity::make(root, SteamID::individual(account_), 480, unix_now_s() + 3600);
-    auto ep = transport::Endpoint::create(transport::Config{}, identity, seed_ * 2 + account_);
+    auto ep = transport::Endpoint::create(config_, identity, seed_ * 2 + account_);
     if (!ep) return std::move(ep).error();
     auto d = net::TransportDriver::create(*loop_, std::move(*ep), Address::loopback_v4(0));
     if (!d) return std::move(d).error();
@@ -151,6 +153,7 @@ class KettleLink final : public Link {
     stats_["cwnd_bytes"] = s->cwnd_bytes;
   }
 
+  transport::Config config_;  // defaults unless --kettle-send-buffer-kb
   std::uint64_t seed_;
   std::uint32_t account_;  // the sender is steam id 1, the receiver 2
   std::unique_ptr<net::EventLoop> loop_;

@@ -51,6 +51,7 @@ struct LinkOptions {
   std::uint64_t seed = 1;
   bool initiator = false;  // the sender connects; the receiver accepts
   std::size_t enet_window_bytes = 8u << 20;
+  std::size_t kettle_send_buffer_bytes = 0;  // 0 = transport::Config default
 };
 
 Result<std::unique_ptr<Link>> make_enet_link(const LinkOptions& o);

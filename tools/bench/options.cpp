@@ -111,6 +111,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
                  "(ENet itself has no send-side flow control)")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  app.add_option("--kettle-send-buffer-kb", o.kettle_send_buffer_kb,
+                 "Kettle: Config::max_send_buffer_bytes in KiB, 0 = the engine's default (for experiments)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
   app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
   app.add_flag("-v,--verbose", o.verbose, "progress from the endpoint processes on stderr");
   // Internal: how the parent starts its endpoint processes. Group "" hides them from --help.
@@ -155,12 +159,26 @@ std::size_t enet_window_bytes(const Options& o, Scenario s) noexcept {
 
 std::vector<std::string> child_args(const Options& o, Scenario scenario, Impl impl, Role role,
                                     const std::string& connect) {
-  std::vector<std::string> a{
-      "--role",           std::string(role_name(role)),    "--scenario",      std::string(scenario_name(scenario)),
-      "--impl",           std::string(impl_name(impl)),    "--seed",          std::to_string(o.seed),
-      "--duration",       fmt::format("{}", o.duration_s), "--loss-duration", fmt::format("{}", o.loss_duration_s),
-      "--pings",          std::to_string(o.pings),         "--timeout",       fmt::format("{}", o.timeout_s),
-      "--enet-window-kb", std::to_string(o.enet_window_kb)};
+  std::vector<std::string> a{"--role",
+                             std::string(role_name(role)),
+                             "--scenario",
+                             std::string(scenario_name(scenario)),
+                             "--impl",
+                             std::string(impl_name(impl)),
+                             "--seed",
+                             std::to_string(o.seed),
+                             "--duration",
+                             fmt::format("{}", o.duration_s),
+                             "--loss-duration",
+                             fmt::format("{}", o.loss_duration_s),
+                             "--pings",
+                             std::to_string(o.pings),
+                             "--timeout",
+                             fmt::format("{}", o.timeout_s),
+                             "--enet-window-kb",
+                             std::to_string(o.enet_window_kb),
+                             "--kettle-send-buffer-kb",
+                             std::to_string(o.kettle_send_buffer_kb)};
   if (!connect.empty()) {
     a.push_back("--connect");
     a.push_back(connect);

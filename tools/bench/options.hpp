@@ -34,10 +34,11 @@ struct Options {
   double loss_pct = 5.0;         // loss scenario: loss each way
   int rtt_ms = 50;               // loss scenario: added round-trip time (half each way)
   std::uint64_t seed = 1;
-  double timeout_s = 40.0;         // hard limit for one scenario run of one implementation
-  std::size_t enet_window_kb = 0;  // ENet sender: bound on queued+unacked KiB; 0 = per scenario
-  std::string proxy_path;          // kettle-proxy binary for `loss`
-  bool verbose = false;            // children print progress on stderr
+  double timeout_s = 40.0;                // hard limit for one scenario run of one implementation
+  std::size_t enet_window_kb = 0;         // ENet sender: bound on queued+unacked KiB; 0 = per scenario
+  std::size_t kettle_send_buffer_kb = 0;  // Kettle Config::max_send_buffer_bytes in KiB; 0 = default
+  std::string proxy_path;                 // kettle-proxy binary for `loss`
+  bool verbose = false;                   // children print progress on stderr
 
   // Child-only (hidden) options.
   Role role = Role::none;

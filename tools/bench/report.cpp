@@ -33,6 +33,11 @@ const Figures* find(const std::vector<Figures>& all, Scenario s, Impl i) {
 
 }  // namespace
 
+std::optional<double> Figures::mb_per_cpu_s() const noexcept {
+  if (cpu_s <= 0 || bytes == 0 || scenario == Scenario::pingpong) return std::nullopt;
+  return static_cast<double>(bytes) / 1e6 / cpu_s;
+}
+
 std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures& enet) {
   if (!kettle.ok() || !enet.ok()) return std::nullopt;
   switch (kettle.scenario) {
@@ -56,6 +61,7 @@ nlohmann::json figures_json(const Figures& f) {
   if (f.rtt_p50_us) j["rtt_p50_us"] = round_to(*f.rtt_p50_us, 1);
   if (f.rtt_p99_us) j["rtt_p99_us"] = round_to(*f.rtt_p99_us, 1);
   j["cpu_s"] = round_to(f.cpu_s, 3);
+  if (const auto e = f.mb_per_cpu_s()) j["MB_per_cpu_s"] = round_to(*e, 2);
   j["max_rss_kb"] = f.max_rss_kb;
   j["messages"] = f.messages;
   j["bytes"] = f.bytes;
@@ -88,8 +94,9 @@ double percentile(std::vector<double>& samples, double pct) {
 }
 
 std::string format_table(const std::vector<Figures>& all) {
-  std::string out = fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7} {:>10}  {}\n", "scenario", "impl",
-                                "goodput MB/s", "msgs/s", "RTT p50 us", "RTT p99 us", "CPU s", "maxRSS KB", "result");
+  std::string out =
+      fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7} {:>9} {:>10}  {}\n", "scenario", "impl",
+                  "goodput MB/s", "msgs/s", "RTT p50 us", "RTT p99 us", "CPU s", "MB/CPU s", "maxRSS KB", "result");
   std::vector<Scenario> order;
   for (const auto& f : all) {
     if (std::find(order.begin(), order.end(), f.scenario) == order.end()) order.push_back(f.scenario);
@@ -106,9 +113,9 @@ std::string format_table(const std::vector<Figures>& all) {
       } else if (f->pings_lost > 0) {
         result = fmt::format("verified ({} pings lost)", f->pings_lost);
       }
-      out += fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>10}  {}\n", scenario_name(s),
+      out += fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>9} {:>10}  {}\n", scenario_name(s),
                          impl_name(i), cell(f->goodput_MBps, 1), cell(f->msgs_per_s, 0), cell(f->rtt_p50_us, 1),
-                         cell(f->rtt_p99_us, 1), f->cpu_s, f->max_rss_kb, result);
+                         cell(f->rtt_p99_us, 1), f->cpu_s, cell(f->mb_per_cpu_s(), 1), f->max_rss_kb, result);
     }
     const Figures* k = find(all, s, Impl::kettle);
     const Figures* e = find(all, s, Impl::enet);
@@ -121,7 +128,9 @@ std::string format_table(const std::vector<Figures>& all) {
                          r ? fmt::format("{:.2f}", *r) : std::string("n/a"), what);
     }
   }
-  out += "MB = 10^6 bytes. CPU = user+sys of both endpoint processes. Kettle encrypted, ENet plaintext.\n";
+  out +=
+      "MB = 10^6 bytes. CPU = user+sys of both endpoint processes; MB/CPU s = verified MB per CPU second.\n"
+      "Kettle encrypted, ENet plaintext.\n";
   return out;
 }
 

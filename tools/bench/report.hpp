@@ -31,6 +31,9 @@ struct Figures {
   nlohmann::json extra = nlohmann::json::object();  // implementation counters (retransmits, ...)
 
   bool ok() const noexcept { return error.empty() && verify_failures == 0; }
+  // Verified MB per CPU-second of both endpoints: on a shared machine, where wall-clock
+  // goodput swings with how much CPU the run got, this is the steadier efficiency figure.
+  std::optional<double> mb_per_cpu_s() const noexcept;
 };
 
 // Kettle relative to ENet, oriented so that > 1 means Kettle is better: goodput or msgs/s

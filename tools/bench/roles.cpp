@@ -259,6 +259,7 @@ int run_role(const Options& o) {
   lo.seed = o.seed;
   lo.initiator = o.role == Role::sender;
   lo.enet_window_bytes = enet_window_bytes(o, scenario);
+  lo.kettle_send_buffer_bytes = o.kettle_send_buffer_kb * 1024;
   auto made = impl == Impl::enet ? make_enet_link(lo) : make_kettle_link(lo);
   if (!made) return fail(made.error());
   Link& link = **made;
