@@ -25,6 +25,10 @@ struct Link {
   double duplicate = 0;
   double reorder = 0;  // probability of an extra 0..2×latency delay
   bool blackhole = false;
+  double rate_bytes_per_s = 0;        // bottleneck rate (0 = unlimited): datagrams queue behind each other
+  std::size_t queue_bytes = 1 << 20;  // bottleneck buffer; datagrams arriving to a full queue are dropped
+  // Bottleneck state (set by the harness).
+  Instant free_at{};
 };
 
 struct Datagram {
@@ -160,15 +164,24 @@ class Pair {
     while (e.poll_message(m)) (is_a ? msgs_a : msgs_b).push_back(m);
   }
 
-  void send_on_link(Datagram d, const Link& link) {
+  void send_on_link(Datagram d, Link& link) {
     if (filter && !filter(d)) {
       ++filtered;
       return;
     }
     if (link.blackhole || rng_.chance(link.loss)) return;
+    Duration queued{0};
+    if (link.rate_bytes_per_s > 0) {  // serialise through the bottleneck
+      const Instant start = std::max(now, link.free_at);
+      const double backlog_bytes = static_cast<double>(to_us(start - now)) * 1e-6 * link.rate_bytes_per_s;
+      if (backlog_bytes > static_cast<double>(link.queue_bytes)) return;  // tail drop
+      link.free_at =
+          start + us(static_cast<std::int64_t>(static_cast<double>(d.bytes.size()) * 1e6 / link.rate_bytes_per_s));
+      queued = link.free_at - now;
+    }
     const int copies = rng_.chance(link.duplicate) ? 2 : 1;
     for (int i = 0; i < copies; ++i) {
-      Duration delay = link.latency;
+      Duration delay = link.latency + queued;
       if (rng_.chance(link.reorder)) delay += us(static_cast<std::int64_t>(rng_.below(2 * to_us(link.latency) + 1)));
       in_flight_.emplace(std::make_pair(now + delay, seq_++), d);
     }
