@@ -64,14 +64,16 @@ bool print_side(const char* direction, const nlohmann::json& r) {
     const auto ud = ch.value("unreliable_delivered", std::vector<std::uint64_t>{0, 0});
     const auto us = ch.value("unreliable_sent", std::vector<std::uint64_t>{0, 0});
     const auto failures = ch.value("failures", 0ULL);
-    const bool ok = failures == 0 && ch.value("summary_received", false) && rel == rel_sent;
+    const bool summary = ch.value("summary_received", false);
+    const bool ok = failures == 0 && summary && rel == rel_sent;
+    // Without the sender's summary the sent counts are unknown.
+    auto sent = [&](std::uint64_t v) { return summary ? std::to_string(v) : std::string("?"); };
     std::printf(
-        "  %s ch%zu: reliable (types 2+3) %llu/%llu delivered in order, byte-exact | unreliable type 0 %llu/%llu, "
-        "type 1 %llu/%llu delivered, no duplicates | %llu failures  %s\n",
-        direction, c, static_cast<unsigned long long>(rel), static_cast<unsigned long long>(rel_sent),
-        static_cast<unsigned long long>(ud[0]), static_cast<unsigned long long>(us[0]),
-        static_cast<unsigned long long>(ud[1]), static_cast<unsigned long long>(us[1]),
-        static_cast<unsigned long long>(failures), ok ? "OK" : "FAILED");
+        "  %s ch%zu: reliable (types 2+3) %llu/%s delivered in order, byte-exact | unreliable type 0 %llu/%s, "
+        "type 1 %llu/%s delivered, no duplicates | %llu failures  %s\n",
+        direction, c, static_cast<unsigned long long>(rel), sent(rel_sent).c_str(),
+        static_cast<unsigned long long>(ud[0]), sent(us[0]).c_str(), static_cast<unsigned long long>(ud[1]),
+        sent(us[1]).c_str(), static_cast<unsigned long long>(failures), ok ? "OK" : "FAILED");
   }
   return r.value("verified", false);
 }
