@@ -93,6 +93,7 @@ class EnetLink final : public Link {
   }
 
   void close(Instant deadline) override {
+    snapshot_ = stats();  // the peer's fields reset on disconnect
     if (peer_ == nullptr || disconnected_) return;
     enet_peer_disconnect_later(peer_, 0);
     const MessageSink ignore = [](int, Bytes) {};
@@ -102,6 +103,7 @@ class EnetLink final : public Link {
   }
 
   nlohmann::json stats() const override {
+    if (!snapshot_.is_null()) return snapshot_;
     nlohmann::json j;
     if (peer_ != nullptr) {
       j["rtt_ms"] = peer_->roundTripTime;
@@ -157,6 +159,7 @@ class EnetLink final : public Link {
     }
   }
 
+  nlohmann::json snapshot_;  // stats taken just before close()
   std::size_t window_bytes_;
   std::size_t in_flight_bytes_ = 0;
   ENetHost* host_ = nullptr;
