@@ -277,7 +277,7 @@ Instant Connection::timer_deadline(Timer t) const noexcept {
     case Timer::pacing:
       if ((state_ != State::established && state_ != State::closing) || !has_sendable_data()) return kInstantNever;
       if (bytes_in_flight_ + ctx_.config.max_datagram_size > cc_->cwnd_bytes()) return kInstantNever;
-      return pacer_.next_send_time(ctx_.config.max_datagram_size);
+      return pacer_.next_send_time(pacer_.quantum(ctx_.config.max_datagram_size));
     case Timer::nagle:
       return nagle_held_bytes_ > 0 ? nagle_since_ + ctx_.config.nagle_delay : kInstantNever;
     case Timer::keepalive:  // disarmed while a PING waits (e.g. for window), so it cannot spin
