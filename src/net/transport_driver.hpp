@@ -11,6 +11,11 @@
 // The application talks to endpoint() directly (connect/send/close/poll_message/poll_event),
 // with now = monotonic_now(), and calls flush() after a burst of API calls so the output leaves
 // now rather than at the next loop iteration. Single-threaded, like the EventLoop.
+//
+// run_once only watches its own engine's deadline. Several drivers may share one loop (their
+// sockets are all registered): wait in one driver's run_once with wait_until = the earliest of
+// the others' endpoint().next_deadline(), then call run_once(monotonic_now()) on each other
+// driver, which polls without blocking and fires its timer if due (tests/net does this).
 #pragma once
 
 #include <cstdint>
