@@ -76,7 +76,10 @@ Status Connection::on_ack_frame(const AckFrame& f, Instant now) {
       SentPacket& p = sent_[static_cast<std::size_t>(pn - base)];
       if (p.state == SentPacket::State::acked || p.state == SentPacket::State::done) continue;
       if (p.state == SentPacket::State::outstanding) newly_acked = true;
-      if (pn == f.largest() && p.state == SentPacket::State::outstanding) latest_rtt = now - p.time_sent;
+      // A packet declared lost too early (its ACK was only delayed) still gives a valid
+      // sample; without it a growing queue makes every loss spurious and the RTT estimate
+      // never catches up.
+      if (pn == f.largest()) latest_rtt = now - p.time_sent;
       on_packet_acked(p, now);
     }
   }
