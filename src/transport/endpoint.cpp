@@ -266,7 +266,9 @@ class EndpointImpl final : public Endpoint {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
     if (it->second->hello_from().is_set()) {
-      hello_index_.erase(HelloKey{it->second->hello_from(), it->second->initiator_conn_id()});
+      // Only our own entry: a newer HELLO with the same key may have replaced it.
+      auto h = hello_index_.find(HelloKey{it->second->hello_from(), it->second->initiator_conn_id()});
+      if (h != hello_index_.end() && h->second == id) hello_index_.erase(h);
     }
     conns_.erase(it);
     auto pos = std::find(order_.begin(), order_.end(), id);
