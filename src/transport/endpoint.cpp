@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <unordered_map>
 
 #include "transport/connection.hpp"
@@ -60,6 +61,15 @@ struct PendingReply {
 };
 
 class EndpointImpl final : public Endpoint {
+  // Per connection: the engine plus the endpoint's scheduling state, so timers and
+  // output cost O(log n) per event instead of a walk over every connection.
+  struct Entry {
+    std::unique_ptr<Connection> conn;
+    Instant deadline = kInstantNever;  // as filed in deadlines_
+    bool ready = false;                // queued in ready_
+    bool accepted = false;             // counted in accepted_count_ (cookie policy)
+  };
+
  public:
   EndpointImpl(const Config& config, const crypto::Identity& identity, std::uint64_t seed)
       : config_(config),
@@ -117,15 +127,15 @@ class EndpointImpl final : public Endpoint {
     }
   }
 
+  // Only connections whose cached deadline is due are visited: O(due · log n).
   void on_timer(Instant now) override {
     note_time(now);
-    for (std::size_t i = 0; i < order_.size();) {
-      Connection* c = conns_[order_[i]].get();
-      if (c->next_deadline() <= now) c->on_timer(now);
-      if (c->is_dead()) {
-        remove(c->id());  // swaps another id into slot i
-      } else {
-        ++i;
+    due_.clear();
+    for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) due_.push_back(it->second);
+    for (ConnectionId id : due_) {
+      if (Connection* c = find(id)) {
+        c->on_timer(now);
+        after_call(c);
       }
     }
   }
@@ -154,7 +164,9 @@ class EndpointImpl final : public Endpoint {
       return make_error(Errc::invalid_argument, "send: unknown send type " + std::to_string(static_cast<int>(type)));
     }
     if (payload.empty()) return make_error(Errc::invalid_argument, "send: empty payload");
-    return c->send(channel, type, payload, now);
+    Status st = c->send(channel, type, payload, now);
+    after_call(c);
+    return st;
   }
 
   Status close(ConnectionId conn, std::uint16_t app_code, std::string_view message, Instant now) override {
@@ -178,11 +190,20 @@ class EndpointImpl final : public Endpoint {
       return t;
     }
     const std::size_t mds = config_.max_datagram_size;
-    for (std::size_t k = 0; k < order_.size(); ++k) {
-      const std::size_t idx = (rr_ + k) % order_.size();
-      Connection* c = conns_[order_[idx]].get();
+    // Only connections touched since they last had nothing to send can have output.
+    while (!ready_.empty()) {
+      const ConnectionId id = ready_.front();
+      ready_.pop_front();
+      auto it = conns_.find(id);
+      if (it == conns_.end()) continue;
+      Entry& e = it->second;
+      Connection* c = e.conn.get();
       std::size_t size = c->build_datagram(now, buf);
-      if (size == 0) continue;
+      if (size == 0) {
+        e.ready = false;
+        refresh(id, e);
+        continue;
+      }
       // GSO: keep filling equal-sized segments while the previous one was full.
       std::size_t total = size, segments = 1;
       while (size == mds && segments < kMaxGsoSegments && total + mds <= std::min(buf.size(), kMaxGsoBytes)) {
@@ -191,20 +212,16 @@ class EndpointImpl final : public Endpoint {
         total += size;
         ++segments;
       }
-      rr_ = (idx + 1) % order_.size();
+      ready_.push_back(id);  // still ready; to the back, so connections take turns
       stats_.datagrams_sent += segments;
       Transmit t{c->peer_address(), total, segments > 1 ? mds : total};
-      after_call(c);
+      refresh(id, e);
       return t;
     }
     return std::nullopt;
   }
 
-  Instant next_deadline() const override {
-    Instant t = kInstantNever;
-    for (const auto& [id, c] : conns_) t = std::min(t, c->next_deadline());
-    return t;
-  }
+  Instant next_deadline() const override { return deadlines_.empty() ? kInstantNever : deadlines_.begin()->first; }
 
   std::optional<Event> poll_event() override {
     if (events_.empty()) return std::nullopt;
@@ -227,7 +244,7 @@ class EndpointImpl final : public Endpoint {
   Result<ConnectionStats> connection_stats(ConnectionId conn) const override {
     auto it = conns_.find(conn);
     if (it == conns_.end()) return make_error(Errc::not_connected, "connection_stats: unknown connection");
-    return it->second->stats();
+    return it->second.conn->stats();
   }
 
   const EndpointStats& stats() const override { return stats_; }
@@ -247,7 +264,7 @@ class EndpointImpl final : public Endpoint {
 
   Connection* find(ConnectionId id) {
     auto it = conns_.find(id);
-    return it == conns_.end() ? nullptr : it->second.get();
+    return it == conns_.end() ? nullptr : it->second.conn.get();
   }
 
   ConnectionId new_conn_id() {
@@ -258,33 +275,55 @@ class EndpointImpl final : public Endpoint {
   }
 
   void add(std::unique_ptr<Connection> c) {
-    order_.push_back(c->id());
-    conns_.emplace(c->id(), std::move(c));
+    const ConnectionId id = c->id();
+    Entry& e = conns_[id];
+    e.accepted = c->state() == Connection::State::accepted;
+    accepted_count_ += e.accepted;
+    e.conn = std::move(c);
+    after_call(e.conn.get());
   }
 
   void remove(ConnectionId id) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
-    if (it->second->hello_from().is_set()) {
+    Entry& e = it->second;
+    if (e.conn->hello_from().is_set()) {
       // Only our own entry: a newer HELLO with the same key may have replaced it.
-      auto h = hello_index_.find(HelloKey{it->second->hello_from(), it->second->initiator_conn_id()});
+      auto h = hello_index_.find(HelloKey{e.conn->hello_from(), e.conn->initiator_conn_id()});
       if (h != hello_index_.end() && h->second == id) hello_index_.erase(h);
     }
-    conns_.erase(it);
-    auto pos = std::find(order_.begin(), order_.end(), id);
-    *pos = order_.back();
-    order_.pop_back();
-    if (rr_ >= order_.size()) rr_ = 0;
+    if (e.deadline != kInstantNever) deadlines_.erase({e.deadline, id});
+    accepted_count_ -= e.accepted;
+    conns_.erase(it);  // a stale id left in ready_ is skipped by poll_transmit
   }
 
+  // After any input to a connection: it may have output now, and its deadline may have moved.
   void after_call(Connection* c) {
-    if (c->is_dead()) remove(c->id());
+    auto it = conns_.find(c->id());
+    if (it == conns_.end()) return;
+    Entry& e = it->second;
+    if (!e.ready) {
+      e.ready = true;
+      ready_.push_back(c->id());
+    }
+    refresh(c->id(), e);
   }
 
-  std::size_t pending_handshakes() const {
-    std::size_t n = 0;
-    for (const auto& [id, c] : conns_) n += c->state() == Connection::State::accepted;
-    return n;
+  // Re-files the connection's deadline (or removes it if dead). Invalidates `e` when it removes.
+  void refresh(ConnectionId id, Entry& e) {
+    if (e.conn->is_dead()) {
+      remove(id);
+      return;
+    }
+    if (e.accepted && e.conn->state() != Connection::State::accepted) {
+      e.accepted = false;
+      --accepted_count_;
+    }
+    const Instant d = e.conn->next_deadline();
+    if (d == e.deadline) return;
+    if (e.deadline != kInstantNever) deadlines_.erase({e.deadline, id});
+    e.deadline = d;
+    if (d != kInstantNever) deadlines_.emplace(d, id);
   }
 
   void queue_reply(const Address& to, Bytes bytes) {
@@ -322,7 +361,7 @@ class EndpointImpl final : public Endpoint {
     }
     const bool require_cookie =
         config_.cookie_policy == CookiePolicy::always ||
-        (config_.cookie_policy == CookiePolicy::under_load && pending_handshakes() >= config_.cookie_load_threshold);
+        (config_.cookie_policy == CookiePolicy::under_load && accepted_count_ >= config_.cookie_load_threshold);
     const ConnectionId id = new_conn_id();
     auto r = responder_.on_hello(d, from, id, require_cookie, unix_s(now), reply_buf_);
     if (!r) {
@@ -355,9 +394,11 @@ class EndpointImpl final : public Endpoint {
   std::deque<Event> events_;
   EndpointContext ctx_;
   crypto::HandshakeResponder responder_;
-  std::unordered_map<ConnectionId, std::unique_ptr<Connection>> conns_;
-  std::vector<ConnectionId> order_;
-  std::size_t rr_ = 0;
+  std::unordered_map<ConnectionId, Entry> conns_;
+  std::set<std::pair<Instant, ConnectionId>> deadlines_;
+  std::deque<ConnectionId> ready_;
+  std::vector<ConnectionId> due_;  // scratch for on_timer
+  std::size_t accepted_count_ = 0;
   std::unordered_map<HelloKey, ConnectionId, HelloKeyHash> hello_index_;
   std::deque<PendingReply> replies_;
   std::vector<std::uint8_t> reply_buf_;
