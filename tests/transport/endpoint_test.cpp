@@ -2,6 +2,8 @@
 // dropped, counted under its reason, and the connection carries on unharmed.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "transport/packet.hpp"
 #include "transport/transport_pair.hpp"
 
@@ -187,6 +189,44 @@ TEST_F(DropTest, RandomGarbageNeverHarmsTheConnection) {
   const auto& s = p.b->stats();
   EXPECT_GT(s.dropped_auth_failed + s.dropped_replayed, 0u);
   expect_healthy(p, ids.first, "after garbage");
+}
+
+}  // namespace
+}  // namespace kettle::transport
+
+namespace kettle::transport {
+namespace {
+
+// Many connections on one endpoint pair: each is routed, timed and scheduled
+// independently (deadline set + ready list), and closing some leaves the rest working.
+TEST(Endpoint, ManyConnectionsAreIndependent) {
+  Pair p(8);
+  constexpr int kConns = 40;
+  std::vector<ConnectionId> ids;
+  for (int i = 0; i < kConns; ++i) ids.push_back(*p.a->connect(p.addr_b, p.now));
+  ASSERT_TRUE(p.run_until([&] { return p.events_b.size() == kConns; }, secs(5)));
+  for (int i = 0; i < kConns; ++i) {
+    ASSERT_TRUE(
+        p.a->send(ids[i], 1, SendType::reliable, test::make_payload(1, static_cast<std::uint32_t>(i), 3000), p.now)
+            .ok());
+  }
+  ASSERT_TRUE(p.run_until([&] { return p.msgs_b.size() == kConns; }, secs(5)));
+  std::set<ConnectionId> conns_b;
+  for (const auto& m : p.msgs_b) {
+    const std::uint32_t idx = m.data[0] | m.data[1] << 8;
+    EXPECT_EQ(m.data, test::make_payload(1, idx, 3000));
+    conns_b.insert(m.conn);
+  }
+  EXPECT_EQ(conns_b.size(), static_cast<std::size_t>(kConns));
+  for (int i = 0; i < kConns; i += 2) ASSERT_TRUE(p.a->close(ids[i], 0, "half", p.now).ok());
+  p.run_for(secs(3));
+  for (int i = 0; i < kConns; ++i) {
+    EXPECT_EQ(p.a->connection_stats(ids[i]).ok(), i % 2 == 1) << i;
+  }
+  for (int i = 1; i < kConns; i += 2) {
+    ASSERT_TRUE(p.a->send(ids[i], 2, SendType::unreliable, test::make_payload(2, 0, 10), p.now).ok());
+  }
+  ASSERT_TRUE(p.run_until([&] { return p.msgs_b.size() == kConns + kConns / 2; }, secs(2)));
 }
 
 }  // namespace
