@@ -9,6 +9,9 @@
 namespace kettle::transport {
 
 namespace {
+// would_block is back-pressure a sender may hit in a tight loop: a message short
+// enough for std::string's small-buffer optimisation keeps it allocation-free.
+constexpr const char* kBufferFull = "buffer full";
 // Until the peer's WINDOW frame arrives, assume the smallest window any valid Config has.
 constexpr std::uint64_t kInitialPeerWindow = 64 * 1024;
 constexpr Duration kNoDelayHorizon = ms(200);  // type-1 sends that would wait longer are dropped (§6.8)
@@ -137,7 +140,7 @@ Status Connection::send(int ch, SendType type, Bytes payload, Instant now) {
         ++stats_.unreliable_dropped_no_delay;
         return {};
       }
-      return make_error(Errc::would_block, "send: connection send buffer full");
+      return make_error(Errc::would_block, kBufferFull);
     }
     QueuedDatagram& q = datagrams_.push_back();
     q.channel = static_cast<std::uint8_t>(ch);
@@ -152,7 +155,7 @@ Status Connection::send(int ch, SendType type, Bytes payload, Instant now) {
   }
   const std::size_t framed = payload.size() + ByteWriter::varint_size(payload.size());
   if (buffered_send_bytes() + framed > ctx_.config.max_send_buffer_bytes) {
-    return make_error(Errc::would_block, "send: connection send buffer full");
+    return make_error(Errc::would_block, kBufferFull);
   }
   Channel& c = channel(ch);
   const bool flush = type == SendType::reliable || ctx_.config.nagle_delay == Duration{0};

@@ -212,7 +212,7 @@ class EndpointImpl final : public Endpoint {
         total += size;
         ++segments;
       }
-      ready_.push_back(id);  // still ready; to the back, so connections take turns
+      ready_.push_back() = id;  // still ready; to the back, so connections take turns
       stats_.datagrams_sent += segments;
       Transmit t{c->peer_address(), total, segments > 1 ? mds : total};
       refresh(id, e);
@@ -304,7 +304,7 @@ class EndpointImpl final : public Endpoint {
     Entry& e = it->second;
     if (!e.ready) {
       e.ready = true;
-      ready_.push_back(c->id());
+      ready_.push_back() = c->id();
     }
     refresh(c->id(), e);
   }
@@ -321,9 +321,17 @@ class EndpointImpl final : public Endpoint {
     }
     const Instant d = e.conn->next_deadline();
     if (d == e.deadline) return;
-    if (e.deadline != kInstantNever) deadlines_.erase({e.deadline, id});
+    if (e.deadline != kInstantNever && d != kInstantNever) {
+      // Move the node (no allocation: this runs after nearly every input and output).
+      auto node = deadlines_.extract({e.deadline, id});
+      node.value().first = d;
+      deadlines_.insert(std::move(node));
+    } else if (e.deadline != kInstantNever) {
+      deadlines_.erase({e.deadline, id});
+    } else {
+      deadlines_.emplace(d, id);
+    }
     e.deadline = d;
-    if (d != kInstantNever) deadlines_.emplace(d, id);
   }
 
   void queue_reply(const Address& to, Bytes bytes) {
@@ -396,7 +404,7 @@ class EndpointImpl final : public Endpoint {
   crypto::HandshakeResponder responder_;
   std::unordered_map<ConnectionId, Entry> conns_;
   std::set<std::pair<Instant, ConnectionId>> deadlines_;
-  std::deque<ConnectionId> ready_;
+  Ring<ConnectionId> ready_;       // a ring, not a deque: steady-state push/pop allocates nothing
   std::vector<ConnectionId> due_;  // scratch for on_timer
   std::size_t accepted_count_ = 0;
   std::unordered_map<HelloKey, ConnectionId, HelloKeyHash> hello_index_;
