@@ -254,6 +254,7 @@ void Connection::close_silently(CloseReason reason, Instant) {
 void Connection::drop_queued_datagrams() {
   while (!datagrams_.empty()) {
     ++stats_.unreliable_dropped_on_close;
+    ++ctx_.stats.unreliable_dropped_on_close;
     datagrams_.pop_front();
   }
   queued_dgram_bytes_ = 0;

@@ -104,8 +104,9 @@ class Endpoint {
   virtual Status close(ConnectionId conn, std::uint16_t app_code, std::string_view message, Instant now) = 0;
 
   // ---- outputs ----
-  // Writes one datagram (or several to the same address for GSO) into buf. buf should hold at
-  // least Config::max_datagram_size bytes; more lets the engine batch.
+  // Writes one datagram (or several to the same address for GSO) into buf. buf must hold at
+  // least Config::max_datagram_size bytes (else nothing is written and nullopt returned);
+  // more lets the engine batch (at most 64 segments / 65000 bytes per call).
   virtual std::optional<Transmit> poll_transmit(Instant now, MutBytes buf) = 0;
   virtual Instant next_deadline() const = 0;
   virtual std::optional<Event> poll_event() = 0;

@@ -45,6 +45,9 @@ struct EndpointStats {
   std::uint64_t dropped_handshake = 0;    // HELLO/COOKIE/WELCOME rejected for any other reason
   std::uint64_t cookies_sent = 0;
   std::uint64_t handshakes_completed = 0;
+  // Queued unreliable messages discarded because their connection failed or closed,
+  // summed over connections (ConnectionStats dies with its connection; this does not).
+  std::uint64_t unreliable_dropped_on_close = 0;
 };
 
 }  // namespace kettle::transport

@@ -85,6 +85,7 @@ TEST(Endpoint, HandshakeTimeoutClosesTheAttempt) {
   EXPECT_EQ(Pair::closed(p.events_a)->reason, CloseReason::handshake_timeout);
   EXPECT_EQ(p.now - start, secs(2));
   EXPECT_EQ(p.a->connection_stats(*id).code(), Errc::not_connected);  // gone
+  EXPECT_EQ(p.a->stats().unreliable_dropped_on_close, 1u);            // the queued message, counted
 }
 
 TEST(Endpoint, MaxConnectionsBoundsConnect) {
