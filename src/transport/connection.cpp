@@ -12,8 +12,6 @@ namespace {
 // would_block is back-pressure a sender may hit in a tight loop: a message short
 // enough for std::string's small-buffer optimisation keeps it allocation-free.
 constexpr const char* kBufferFull = "buffer full";
-// Until the peer's WINDOW frame arrives, assume the smallest window any valid Config has.
-constexpr std::uint64_t kInitialPeerWindow = 64 * 1024;
 constexpr Duration kNoDelayHorizon = ms(200);  // type-1 sends that would wait longer are dropped (§6.8)
 constexpr unsigned kCloseResends = 3;          // CLOSE answers while draining
 }  // namespace
@@ -27,7 +25,6 @@ Connection::Connection(EndpointContext& ctx, ConnectionId local_id, const Addres
       state_(incoming ? State::accepted : State::connecting),
       rng_(seed),
       cc_(make_bbr(ctx.config.max_datagram_size, seed ^ 0x626272ULL)),
-      peer_window_(kInitialPeerWindow),
       last_received_(now) {
   channels_.resize(static_cast<std::size_t>(ctx.config.channels));
   handshake_deadline_ = now + ctx.config.handshake_timeout;

@@ -210,7 +210,9 @@ class Connection final : private MessageSink {
   std::uint64_t queued_dgram_bytes_ = 0;
   bool ping_pending_ = false;
   bool window_acked_ = false;  // the peer has acknowledged our WINDOW frame
-  std::uint64_t peer_window_;  // the peer's max_recv_buffer_bytes (§7.6)
+  // The peer's max_recv_buffer_bytes (§7.6); until its WINDOW frame arrives, the
+  // smallest window any valid Config has.
+  std::uint64_t peer_window_ = 64 * 1024;
   unsigned probes_pending_ = 0;
 
   // Recovery.
