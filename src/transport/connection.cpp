@@ -289,6 +289,8 @@ Instant Connection::timer_deadline(Timer t) const noexcept {
                                                                         : kInstantNever;
     case Timer::linger:
       return state_ == State::closing ? linger_deadline_ : kInstantNever;
+    case Timer::close_resend:
+      return state_ == State::draining && !close_pending_ ? close_resend_at_ : kInstantNever;
     case Timer::drain:
       return state_ == State::draining ? drain_deadline_ : kInstantNever;
     case Timer::count:
@@ -318,6 +320,7 @@ void Connection::on_timer(Instant now) {
     state_ = State::closed;
     return;
   }
+  if (now >= timer_deadline(Timer::close_resend)) close_pending_ = true;
   if (now >= timer_deadline(Timer::linger)) maybe_finish_linger(now);
   if (now >= timer_deadline(Timer::nagle)) flush_nagle();
   if (now >= timer_deadline(Timer::loss_detection)) on_loss_timer(now);

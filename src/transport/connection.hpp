@@ -124,6 +124,7 @@ class Connection final : private MessageSink {
     idle,
     linger,
     drain,
+    close_resend,
     count
   };
 
@@ -149,7 +150,7 @@ class Connection final : private MessageSink {
 
   // connection_send.cpp
   std::size_t build_hello(Instant now, MutBytes buf);
-  std::size_t build_close(MutBytes buf);
+  std::size_t build_close(Instant now, MutBytes buf);
   std::size_t seal_and_record(Instant now, MutBytes buf, std::size_t plaintext_len, bool ack_eliciting,
                               std::uint64_t stream_first, std::uint16_t stream_count, bool retransmission,
                               bool has_window = false);
@@ -239,7 +240,8 @@ class Connection final : private MessageSink {
   Instant linger_deadline_ = kInstantNever;
   Instant drain_deadline_ = kInstantNever;
   bool close_pending_ = false;       // put a CLOSE frame in the next packet
-  unsigned close_resends_left_ = 0;  // CLOSE answers left for packets received while draining
+  unsigned close_resends_left_ = 0;  // CLOSE repeats left (timer or packets received while draining)
+  Instant close_resend_at_ = kInstantNever;
   bool closed_by_peer_ = false;
   CloseReason close_reason_ = CloseReason::application;
   std::uint16_t close_app_code_ = 0;

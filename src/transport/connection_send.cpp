@@ -52,10 +52,13 @@ std::size_t Connection::build_hello(Instant now, MutBytes buf) {
   return *n;
 }
 
-std::size_t Connection::build_close(MutBytes buf) {
+std::size_t Connection::build_close(Instant now, MutBytes buf) {
   ByteWriter w(buf.subspan(kDataHeaderSize, buf.size() - kPacketOverhead));
   encode(CloseFrame{static_cast<std::uint16_t>(close_reason_), close_app_code_, close_message_}, w);
   close_pending_ = false;
+  // Repeat after a PTO (a lost CLOSE must not leave the peer waiting for its idle
+  // timeout); packets arriving meanwhile trigger a repeat sooner.
+  close_resend_at_ = close_resends_left_ > 0 ? now + pto_base() : kInstantNever;
   if (close_resends_left_ > 0) --close_resends_left_;
   return seal_and_record(Instant{}, buf, w.size(), false, 0, 0, false);
 }
@@ -120,7 +123,7 @@ std::size_t Connection::build_datagram(Instant now, MutBytes buf) {
     case State::closed:
       return 0;
     case State::draining:
-      return close_pending_ ? build_close(buf) : 0;
+      return close_pending_ ? build_close(now, buf) : 0;
     case State::established:
     case State::closing:
       break;

@@ -249,3 +249,24 @@ TEST(Connection, ProtocolViolationClosesBothSidesWithTheReason) {
 
 }  // namespace
 }  // namespace kettle::transport
+
+namespace kettle::transport {
+namespace {
+
+TEST(Connection, LostCloseIsRepeatedAfterAProbeTimeout) {
+  Pair p(24);
+  auto [ca, cb] = p.connect();
+  p.run_for(ms(100));
+  int drop = 1;  // the CLOSE packet
+  p.filter = [&](const Datagram& d) { return !(d.from_a && d.bytes[0] == kDataType && drop-- > 0); };
+  const Instant start = p.now;
+  ASSERT_TRUE(p.a->close(ca, 9, "gone", p.now).ok());
+  ASSERT_TRUE(p.run_until([&] { return Pair::closed(p.events_b) != nullptr; }, secs(20)));
+  EXPECT_LE(drop, 0);
+  EXPECT_EQ(Pair::closed(p.events_b)->app_code, 9);
+  EXPECT_TRUE(Pair::closed(p.events_b)->by_peer);
+  EXPECT_LT(p.now - start, ms(300)) << "repeated after one PTO, not left to the 10 s idle timeout";
+}
+
+}  // namespace
+}  // namespace kettle::transport
