@@ -195,6 +195,11 @@ class Connection final : private MessageSink {
   crypto::ReplayWindow replay_;
   AckTracker acks_;
   std::uint64_t recv_span_total_ = 0;  // Σ RecvStream::span() over channels
+  // Out-of-order ranges held over all channels, bounded so a peer can't make every insert
+  // shift millions of entries. 4096 covers the gaps of a full 8 MiB window at ~60% loss
+  // (8 MiB / 1300 B ≈ 6450 packets in flight); beyond it a packet is refused, not fatal.
+  static constexpr std::size_t kMaxRecvGaps = 4096;
+  std::size_t recv_gaps_total_ = 0;
 
   // Send side.
   std::vector<std::unique_ptr<Channel>> channels_;

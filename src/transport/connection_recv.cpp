@@ -91,9 +91,12 @@ void Connection::on_data(MutBytes d, const Address& from, Instant now) {
       }
       RecvStream& rs = channel(sf->channel).recv;
       const std::uint64_t before = rs.span();
+      const std::size_t gaps_before = rs.gap_count();
       const std::uint64_t allowance = ctx_.config.max_recv_buffer_bytes - recv_span_total_;
-      auto out = rs.on_data(sf->offset, sf->data, allowance, *this);
+      const std::size_t gap_allowance = kMaxRecvGaps - std::min(kMaxRecvGaps, recv_gaps_total_);
+      auto out = rs.on_data(sf->offset, sf->data, allowance, gap_allowance, *this);
       recv_span_total_ = recv_span_total_ - before + rs.span();
+      recv_gaps_total_ = recv_gaps_total_ - gaps_before + rs.gap_count();
       if (!out) {
         violation = std::move(out).error();
       } else if (*out == RecvStream::Outcome::refused_window) {

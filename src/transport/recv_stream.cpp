@@ -71,7 +71,7 @@ Status RecvStream::consume(Bytes in, MessageSink& sink) {
 }
 
 Result<RecvStream::Outcome> RecvStream::on_data(std::uint64_t offset, Bytes data, std::uint64_t span_allowance,
-                                                MessageSink& sink) {
+                                                std::size_t gap_allowance, MessageSink& sink) {
   const std::uint64_t end = offset + data.size();
   if (end <= contig_) return Outcome::accepted;  // duplicate of delivered bytes
   if (offset < contig_) {
@@ -82,9 +82,17 @@ Result<RecvStream::Outcome> RecvStream::on_data(std::uint64_t offset, Bytes data
     const std::uint64_t new_span = std::max(span(), end - contig_);
     if (new_span - span() > span_allowance) return Outcome::refused_window;
     const std::size_t live = static_cast<std::size_t>(span());
+    const std::size_t gaps_before = ooo_.count();
     ring_.reserve(contig_, live, static_cast<std::size_t>(new_span));
     ring_.write(offset, data);
     ooo_.insert(offset, end);
+    if (ooo_.count() > gaps_before && gap_allowance == 0) {
+      // A new disjoint range over the bound: undo it (it merged with nothing, so erasing
+      // exactly [offset, end) restores the set). Without this bound a hostile peer could
+      // make the receiver hold millions of 1-byte ranges and shift them on every insert.
+      ooo_.erase(offset, end);
+      return Outcome::refused_window;
+    }
     return Outcome::accepted;
   }
   // In order: parse directly from the packet, then drain whatever it joined up with.

@@ -34,13 +34,18 @@ class RecvStream {
   explicit RecvStream(int channel) : channel_(channel) {}
 
   // Handles bytes [offset, offset + data.size()). `span_allowance` is how much the
-  // connection lets this stream's span grow. Errors: malformed (a message header
+  // connection lets this stream's span grow; `gap_allowance` how many more separate
+  // out-of-order ranges it may hold. Refusals are flow control, not violations: the
+  // packet goes unacknowledged and the peer resends. Errors: malformed (a message header
   // that is zero, over 1 MiB or non-canonical) — a protocol violation.
-  Result<Outcome> on_data(std::uint64_t offset, Bytes data, std::uint64_t span_allowance, MessageSink& sink);
+  Result<Outcome> on_data(std::uint64_t offset, Bytes data, std::uint64_t span_allowance, std::size_t gap_allowance,
+                          MessageSink& sink);
 
   // Highest buffered end − contiguous end (0 when nothing is out of order).
   std::uint64_t span() const noexcept { return ooo_.empty() ? 0 : ooo_.back().hi - contig_; }
   std::uint64_t contiguous_end() const noexcept { return contig_; }
+  // Separate out-of-order ranges held (each costs bookkeeping on every insert).
+  std::size_t gap_count() const noexcept { return ooo_.count(); }
   std::uint64_t buffered_bytes() const noexcept;
 
  private:

@@ -13,6 +13,8 @@
 namespace kettle::transport {
 namespace {
 
+constexpr std::size_t kNoGapLimit = 1u << 20;
+
 struct Collect final : MessageSink {
   std::vector<std::vector<std::uint8_t>> got;
   void deliver(int, Bytes m) override { got.emplace_back(m.begin(), m.end()); }
@@ -58,7 +60,7 @@ TEST(RecvStream, RandomOrderReassemblyMatchesModel) {
     RecvStream rs(0);
     Collect sink;
     for (const Seg& s : segs) {
-      auto r = rs.on_data(s.off, Bytes(stream).subspan(s.off, s.len), std::uint64_t{1} << 30, sink);
+      auto r = rs.on_data(s.off, Bytes(stream).subspan(s.off, s.len), std::uint64_t{1} << 30, kNoGapLimit, sink);
       ASSERT_TRUE(r.ok()) << "seed " << seed;
       ASSERT_EQ(*r, RecvStream::Outcome::accepted);
     }
@@ -72,11 +74,11 @@ TEST(RecvStream, OutOfOrderBeyondAllowanceIsRefused) {
   RecvStream rs(0);
   Collect sink;
   std::vector<std::uint8_t> data(100, 1);
-  auto r = rs.on_data(1000, data, 500, sink);
+  auto r = rs.on_data(1000, data, 500, kNoGapLimit, sink);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, RecvStream::Outcome::refused_window);
   EXPECT_EQ(rs.span(), 0u);
-  r = rs.on_data(300, data, 500, sink);
+  r = rs.on_data(300, data, 500, kNoGapLimit, sink);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, RecvStream::Outcome::accepted);
   EXPECT_EQ(rs.span(), 400u);
@@ -87,19 +89,60 @@ TEST(RecvStream, InvalidMessageHeadersAreErrors) {
   {
     RecvStream rs(0);
     const std::uint8_t zero_len[] = {0x00};
-    EXPECT_EQ(rs.on_data(0, zero_len, 1 << 20, sink).code(), Errc::malformed);
+    EXPECT_EQ(rs.on_data(0, zero_len, 1 << 20, kNoGapLimit, sink).code(), Errc::malformed);
   }
   {
     RecvStream rs(0);
     const std::uint8_t too_big[] = {0x81, 0x80, 0x40};  // 1 + 2^20 * 0x40 > 1 MiB
-    EXPECT_EQ(rs.on_data(0, too_big, 1 << 20, sink).code(), Errc::malformed);
+    EXPECT_EQ(rs.on_data(0, too_big, 1 << 20, kNoGapLimit, sink).code(), Errc::malformed);
   }
   {
     RecvStream rs(0);
     const std::uint8_t long_hdr[] = {0x80, 0x80, 0x80, 0x01};
-    EXPECT_EQ(rs.on_data(0, long_hdr, 1 << 20, sink).code(), Errc::malformed);
+    EXPECT_EQ(rs.on_data(0, long_hdr, 1 << 20, kNoGapLimit, sink).code(), Errc::malformed);
   }
   EXPECT_TRUE(sink.got.empty());
+}
+
+}  // namespace
+}  // namespace kettle::transport
+
+namespace kettle::transport {
+namespace {
+
+// Review finding: a peer sending 1-byte frames at every other offset could make the
+// receiver hold millions of ranges. New disjoint ranges beyond the allowance are refused
+// (flow control: unacked, resent later); inserts that merge are still accepted and the
+// stream still reassembles exactly once everything arrives.
+TEST(RecvStream, NewOutOfOrderRangesBeyondTheGapAllowanceAreRefused) {
+  const std::vector<std::vector<std::uint8_t>> msgs{std::vector<std::uint8_t>(40, 0x11)};
+  const auto stream = frame_messages(msgs);  // 41 bytes: header + payload
+  RecvStream rs(0);
+  Collect sink;
+  auto piece = [&](std::size_t off, std::size_t len) { return Bytes(stream).subspan(off, len); };
+  auto r = rs.on_data(10, piece(10, 1), 1 << 20, 2, sink);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, RecvStream::Outcome::accepted);
+  r = rs.on_data(20, piece(20, 1), 1 << 20, 1, sink);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, RecvStream::Outcome::accepted);
+  EXPECT_EQ(rs.gap_count(), 2u);
+  // A third disjoint range with no allowance left: refused, nothing recorded.
+  r = rs.on_data(30, piece(30, 1), 1 << 20, 0, sink);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, RecvStream::Outcome::refused_window);
+  EXPECT_EQ(rs.gap_count(), 2u);
+  // Extending an existing range needs no new gap: accepted even with zero allowance.
+  r = rs.on_data(11, piece(11, 5), 1 << 20, 0, sink);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, RecvStream::Outcome::accepted);
+  EXPECT_EQ(rs.gap_count(), 2u);
+  // The in-order prefix joins everything up; the refused bytes arrive again later.
+  ASSERT_TRUE(rs.on_data(0, piece(0, 30), 1 << 20, 0, sink).ok());
+  EXPECT_EQ(rs.gap_count(), 0u);
+  ASSERT_TRUE(rs.on_data(30, piece(30, stream.size() - 30), 1 << 20, 0, sink).ok());
+  ASSERT_EQ(sink.got.size(), 1u);
+  EXPECT_EQ(sink.got[0], msgs[0]);
 }
 
 }  // namespace
