@@ -342,6 +342,7 @@ ConnectionStats Connection::stats() const {
   s.bytes_in_flight = bytes_in_flight_;
   s.queued_reliable_bytes = unacked_reliable_;
   s.queued_unreliable_bytes = queued_dgram_bytes_;
+  s.undelivered_bytes = undelivered_bytes_;
   return s;
 }
 

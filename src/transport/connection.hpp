@@ -102,8 +102,17 @@ class Connection final : private MessageSink {
   const Address& peer_address() const noexcept { return peer_addr_; }
   bool is_dead() const noexcept { return state_ == State::closed; }
   ConnectionStats stats() const;
+  // The application took a message of `bytes` from the endpoint's queue (poll_message).
+  void on_message_polled(std::size_t bytes) noexcept {
+    undelivered_bytes_ -= std::min<std::uint64_t>(undelivered_bytes_, bytes);
+  }
 
  private:
+  // Delivered-but-unpolled bytes at or above max_recv_buffer_bytes: new DATAGRAMs are dropped
+  // (counted) and new STREAM frames refused (packet unacked, resent later), so an application
+  // that stops polling bounds its queue at the limit plus one message and one packet.
+  bool delivery_queue_full() const noexcept { return undelivered_bytes_ >= ctx_.config.max_recv_buffer_bytes; }
+
   struct Channel {
     explicit Channel(int ch) : recv(ch) {}
     SendStream send;
@@ -200,6 +209,7 @@ class Connection final : private MessageSink {
   // (8 MiB / 1300 B ≈ 6450 packets in flight); beyond it a packet is refused, not fatal.
   static constexpr std::size_t kMaxRecvGaps = 4096;
   std::size_t recv_gaps_total_ = 0;
+  std::uint64_t undelivered_bytes_ = 0;  // queued for poll_message, not yet taken
 
   // Send side.
   std::vector<std::unique_ptr<Channel>> channels_;

@@ -77,17 +77,26 @@ void Connection::on_data(MutBytes d, const Address& from, Instant now) {
         violation = make_error(Errc::malformed, "DATAGRAM: channel out of range");
         break;
       }
+      if (delivery_queue_full()) {
+        ++stats_.unreliable_dropped_unread;
+        continue;
+      }
       Message& m = ctx_.messages.push_back();
       m.conn = id_;
       m.channel = dg->channel;
       m.reliable = false;
       m.data.assign(dg->data.begin(), dg->data.end());
+      undelivered_bytes_ += m.data.size();
       ++stats_.messages_received;
     } else if (auto* sf = std::get_if<StreamFrame>(&*fr)) {
       ack_eliciting = true;
       if (sf->channel >= ctx_.config.channels) {
         violation = make_error(Errc::malformed, "STREAM: channel out of range");
         break;
+      }
+      if (delivery_queue_full()) {
+        refused = true;  // flow control (§7.6): not acknowledged, the peer resends later
+        continue;
       }
       RecvStream& rs = channel(sf->channel).recv;
       const std::uint64_t before = rs.span();
@@ -124,6 +133,7 @@ void Connection::deliver(int ch, Bytes message) {
   m.channel = ch;
   m.reliable = true;
   m.data.assign(message.begin(), message.end());
+  undelivered_bytes_ += m.data.size();
   ++stats_.messages_received;
 }
 
@@ -133,6 +143,7 @@ void Connection::deliver_owned(int ch, std::vector<std::uint8_t>& message) {
   m.channel = ch;
   m.reliable = true;
   m.data.swap(message);
+  undelivered_bytes_ += m.data.size();
   ++stats_.messages_received;
 }
 

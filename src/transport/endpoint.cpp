@@ -238,6 +238,7 @@ class EndpointImpl final : public Endpoint {
     out.reliable = m.reliable;
     out.data.swap(m.data);  // the slot keeps the caller's old buffer for reuse
     messages_.pop_front();
+    if (auto it = conns_.find(out.conn); it != conns_.end()) it->second.conn->on_message_polled(out.data.size());
     return true;
   }
 

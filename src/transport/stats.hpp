@@ -30,6 +30,8 @@ struct ConnectionStats {
   std::uint64_t messages_received = 0;
   std::uint64_t unreliable_dropped_no_delay = 0;  // type-1 sends that could not go out now
   std::uint64_t unreliable_dropped_on_close = 0;
+  std::uint64_t unreliable_dropped_unread = 0;  // arrived while the poll_message queue was full
+  std::uint64_t undelivered_bytes = 0;          // delivered to the endpoint's queue, not yet polled
 };
 
 // Per-endpoint drop counters, one per reason a datagram is discarded.
