@@ -38,6 +38,19 @@ inline std::unique_ptr<transport::Endpoint> make_endpoint(std::uint32_t account,
   return std::move(*ep);
 }
 
+// Two endpoints joined by default links: sender at 10.0.0.1, receiver at 10.0.0.2.
+struct TwoNodes {
+  Network net;
+  Address a = Address::v4(0x0A000001, 1000), b = Address::v4(0x0A000002, 2000);
+  transport::Endpoint& sender;
+  transport::Endpoint& receiver;
+
+  TwoNodes(std::uint64_t net_seed, std::uint64_t endpoint_seed, const transport::Config& cfg = {})
+      : net(net_seed),
+        sender(net.add_node(a, make_endpoint(1, endpoint_seed * 2 + 1, cfg))),
+        receiver(net.add_node(b, make_endpoint(2, endpoint_seed * 2 + 2, cfg))) {}
+};
+
 // Message sizes: mostly small, some medium, a few large, always including the
 // boundaries 1 B and 1 MiB (see the note in soak_test.cpp).
 inline std::size_t message_size(std::uint64_t seed, int channel, std::uint64_t index) {

@@ -27,10 +27,11 @@ struct SoakResult {
 
 SoakResult run_soak(std::uint64_t seed, std::uint64_t total_messages, const net::LinkSettings& link) {
   constexpr int kChannels = 4;
-  Network net(seed);
-  const Address a = Address::v4(0x0A000001, 1000), b = Address::v4(0x0A000002, 2000);
-  auto& sender = net.add_node(a, make_endpoint(1, seed * 2 + 1));
-  auto& receiver = net.add_node(b, make_endpoint(2, seed * 2 + 2));
+  TwoNodes nodes(seed, seed);
+  Network& net = nodes.net;
+  const Address a = nodes.a, b = nodes.b;
+  transport::Endpoint& sender = nodes.sender;
+  transport::Endpoint& receiver = nodes.receiver;
   EXPECT_TRUE(net.set_link_both(a, b, link).ok());
 
   auto conn = sender.connect(b, net.now());

@@ -15,10 +15,11 @@ TEST(SimUnreadBound, AnApplicationThatStopsPollingHoldsABoundedQueueAndLosesNoRe
   const std::uint64_t seed = 21;
   transport::Config cfg;
   cfg.max_recv_buffer_bytes = 256 * 1024;
-  Network net(seed);
-  const Address a = Address::v4(0x0A000001, 1), b = Address::v4(0x0A000002, 2);
-  auto& sender = net.add_node(a, make_endpoint(1, 301, cfg));
-  auto& receiver = net.add_node(b, make_endpoint(2, 302, cfg));
+  TwoNodes nodes(seed, 150, cfg);
+  Network& net = nodes.net;
+  const Address a = nodes.a, b = nodes.b;
+  transport::Endpoint& sender = nodes.sender;
+  transport::Endpoint& receiver = nodes.receiver;
   net.set_default_latency(ms(5));
   auto conn = sender.connect(b, net.now());
   ASSERT_TRUE(conn.ok());

@@ -13,10 +13,11 @@ using transport::SendType;
 
 TEST(SimUnreliable, LossyDuplicatingLinkNeverDeliversDuplicatesOrCorruptData) {
   const std::uint64_t seed = 11;
-  Network net(seed);
-  const Address a = Address::v4(0x0A000001, 1), b = Address::v4(0x0A000002, 2);
-  auto& sender = net.add_node(a, make_endpoint(1, 101));
-  auto& receiver = net.add_node(b, make_endpoint(2, 102));
+  TwoNodes nodes(seed, 50);
+  Network& net = nodes.net;
+  const Address a = nodes.a, b = nodes.b;
+  transport::Endpoint& sender = nodes.sender;
+  transport::Endpoint& receiver = nodes.receiver;
   net::LinkSettings link;
   link.loss_percent = 20;
   link.duplicate_percent = 10;
@@ -77,10 +78,11 @@ TEST(SimUnreliable, LossyDuplicatingLinkNeverDeliversDuplicatesOrCorruptData) {
 }
 
 TEST(SimUnreliable, NoDelaySendsBeforeConnectedAreDroppedAndCountedNeverQueued) {
-  Network net(5);
-  const Address a = Address::v4(0x0A000001, 1), b = Address::v4(0x0A000002, 2);
-  auto& sender = net.add_node(a, make_endpoint(1, 201));
-  auto& receiver = net.add_node(b, make_endpoint(2, 202));
+  TwoNodes nodes(5, 100);
+  Network& net = nodes.net;
+  const Address a = nodes.a, b = nodes.b;
+  transport::Endpoint& sender = nodes.sender;
+  transport::Endpoint& receiver = nodes.receiver;
   net.set_default_latency(ms(30));
   auto conn = sender.connect(b, net.now());
   ASSERT_TRUE(conn.ok());

@@ -104,12 +104,6 @@ TEST(RecvStream, InvalidMessageHeadersAreErrors) {
   EXPECT_TRUE(sink.got.empty());
 }
 
-}  // namespace
-}  // namespace kettle::transport
-
-namespace kettle::transport {
-namespace {
-
 // Review finding: a peer sending 1-byte frames at every other offset could make the
 // receiver hold millions of ranges. New disjoint ranges beyond the allowance are refused
 // (flow control: unacked, resent later); inserts that merge are still accepted and the
