@@ -1,5 +1,6 @@
 #include "net/event_loop.hpp"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -46,7 +47,10 @@ int wait_events(int epfd, epoll_event* events, Duration timeout) {
 
 }  // namespace
 
-Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+Result<std::unique_ptr<EventLoop>> EventLoop::create(const LoopOptions& options) {
+  if (options.busy_poll < Duration::zero() || options.busy_poll > ms(10)) {
+    return Error{Errc::invalid_argument, "event loop: busy_poll must be in [0, 10 ms]"};
+  }
   const int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return errno_error("epoll_create1", errno);
   const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -55,7 +59,7 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
     ::close(epfd);
     return errno_error("eventfd", err);
   }
-  auto loop = std::make_unique<EventLoop>(Key{}, epfd, efd);
+  auto loop = std::make_unique<EventLoop>(Key{}, epfd, efd, options);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeKey;
@@ -102,15 +106,31 @@ void EventLoop::set_timer(Instant at, TimerCallback cb) {
   timer_cb_ = std::move(cb);
 }
 
+int EventLoop::wait(epoll_event* events, Instant until, Instant now, Iteration& it) {
+  if (until <= now) return wait_events(epfd_, events, Duration::zero());
+  if (options_.busy_poll > Duration::zero() && last_activity_ != kInstantNever &&
+      now < last_activity_ + options_.busy_poll) {
+    const Instant spin_end = std::min(until, last_activity_ + options_.busy_poll);
+    for (;;) {
+      const int n = wait_events(epfd_, events, Duration::zero());
+      if (n != 0) return n;
+      it.spun = true;
+      now = monotonic_now();
+      if (now >= spin_end) break;
+      // Lets a runnable task on this CPU go first: spinning must never delay the peer we
+      // are waiting for when the scheduler put it on our core.
+      sched_yield();
+    }
+    if (until <= now) return 0;
+  }
+  return wait_events(epfd_, events, until == kInstantNever ? Duration::max() : until - now);
+}
+
 Result<EventLoop::Iteration> EventLoop::run_once(Instant wait_until) {
   Iteration it;
   const Instant until = std::min(wait_until, timer_at_);
-  const Instant now = monotonic_now();
-  Duration timeout = Duration::max();
-  if (until != kInstantNever) timeout = until > now ? until - now : Duration::zero();
-
   epoll_event events[kMaxEvents];
-  const int n = wait_events(epfd_, events, timeout);
+  const int n = wait(events, until, monotonic_now(), it);
   if (n < 0 && errno != EINTR) return errno_error("epoll_wait", errno);
   for (int i = 0; i < n; ++i) {
     const std::uint64_t k = events[i].data.u64;
@@ -132,6 +152,7 @@ Result<EventLoop::Iteration> EventLoop::run_once(Instant wait_until) {
     keep->cb(bits);
     ++it.fd_callbacks;
   }
+  if (it.fd_callbacks > 0 && options_.busy_poll > Duration::zero()) last_activity_ = monotonic_now();
   if (timer_at_ != kInstantNever) {
     const Instant t = monotonic_now();
     if (t >= timer_at_) {

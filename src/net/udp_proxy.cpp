@@ -57,7 +57,9 @@ Result<std::unique_ptr<UdpProxy>> UdpProxy::create(const ProxyConfig& config) {
   KETTLE_TRY(config.validate());
   auto listen = UdpSocket::bind(config.listen, config.socket_options);
   if (!listen.ok()) return std::move(listen).error();
-  auto loop = EventLoop::create();
+  // No spinning: the proxy shares the machine with both endpoints it sits between, and the
+  // delays it adds dwarf the wake-up cost busy polling saves.
+  auto loop = EventLoop::create(LoopOptions{.busy_poll = Duration::zero()});
   if (!loop.ok()) return std::move(loop).error();
   auto p = std::make_unique<UdpProxy>(Key{}, config, std::move(listen).value(), std::move(loop).value());
   KETTLE_TRY(p->loop_->add(p->listen_.fd(), [self = p.get()](unsigned events) {

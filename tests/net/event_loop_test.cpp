@@ -161,5 +161,75 @@ TEST(EventLoop, CallbackMayRemoveOtherFdsDuringDispatch) {
   EXPECT_EQ(calls, 1);
 }
 
+// Reads everything queued on `rx`; used as the fd callback in the busy-poll tests.
+auto drain_into(UdpSocket& rx, RecvBuffers& bufs, int& datagrams) {
+  return [&rx, &bufs, &datagrams](unsigned) {
+    auto n = rx.recv_batch(bufs.slots());
+    if (n.ok()) datagrams += static_cast<int>(*n);
+  };
+}
+
+TEST(EventLoop, RejectsBusyPollOutOfRange) {
+  auto l = EventLoop::create(LoopOptions{.busy_poll = ms(11)});
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.error().code, Errc::invalid_argument);
+  EXPECT_FALSE(EventLoop::create(LoopOptions{.busy_poll = us(-1)}).ok());
+}
+
+TEST(EventLoop, SpinsAfterActivityThenSleepsUntilTheDeadline) {
+  auto l = EventLoop::create(LoopOptions{.busy_poll = ms(5)});
+  ASSERT_TRUE(l.ok());
+  auto& loop = **l;
+  auto rx = test::bind_loopback();
+  auto tx = test::bind_loopback();
+  RecvBuffers bufs(8, rx.recommended_slot_bytes());
+  int datagrams = 0;
+  ASSERT_TRUE(loop.add(rx.fd(), drain_into(rx, bufs, datagrams)).ok());
+
+  // Idle so far: nothing to spin for, the wait sleeps.
+  auto it = loop.run_once(monotonic_now() + us(200));
+  ASSERT_TRUE(it.ok());
+  EXPECT_FALSE(it->spun);
+
+  ASSERT_TRUE(tx.send_to(test::pattern(1, 64), rx.local_address()).ok());
+  const Instant limit = monotonic_now() + ms(test::kWaitLimitMs);
+  while (datagrams == 0 && monotonic_now() < limit) ASSERT_TRUE(loop.run_once(limit).ok());
+  ASSERT_EQ(datagrams, 1);
+
+  // Right after the callback: the wait spins, and still ends at wait_until with nothing to do.
+  const Instant until = monotonic_now() + ms(1);
+  it = loop.run_once(until);
+  ASSERT_TRUE(it.ok());
+  EXPECT_TRUE(it->spun);
+  EXPECT_EQ(it->fd_callbacks, 0u);
+  EXPECT_GE(monotonic_now(), until);
+
+  // A datagram already queued is picked up by the first poll, without spinning.
+  ASSERT_TRUE(tx.send_to(test::pattern(2, 64), rx.local_address()).ok());
+  while (datagrams == 1 && monotonic_now() < limit) {
+    it = loop.run_once(limit);
+    ASSERT_TRUE(it.ok());
+  }
+  EXPECT_EQ(datagrams, 2);
+}
+
+TEST(EventLoop, ZeroBusyPollNeverSpins) {
+  auto l = EventLoop::create(LoopOptions{.busy_poll = Duration::zero()});
+  ASSERT_TRUE(l.ok());
+  auto& loop = **l;
+  auto rx = test::bind_loopback();
+  auto tx = test::bind_loopback();
+  RecvBuffers bufs(8, rx.recommended_slot_bytes());
+  int datagrams = 0;
+  ASSERT_TRUE(loop.add(rx.fd(), drain_into(rx, bufs, datagrams)).ok());
+  ASSERT_TRUE(tx.send_to(test::pattern(1, 64), rx.local_address()).ok());
+  const Instant limit = monotonic_now() + ms(test::kWaitLimitMs);
+  while (datagrams == 0 && monotonic_now() < limit) ASSERT_TRUE(loop.run_once(limit).ok());
+  ASSERT_EQ(datagrams, 1);
+  auto it = loop.run_once(monotonic_now() + ms(1));
+  ASSERT_TRUE(it.ok());
+  EXPECT_FALSE(it->spun);
+}
+
 }  // namespace
 }  // namespace kettle::net

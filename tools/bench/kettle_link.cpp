@@ -30,11 +30,12 @@ class KettleLink final : public Link {
  public:
   explicit KettleLink(const LinkOptions& o) : seed_(o.seed), account_(o.initiator ? 1 : 2) {
     if (o.kettle_send_buffer_bytes != 0) config_.max_send_buffer_bytes = o.kettle_send_buffer_bytes;
+    if (o.kettle_busy_poll_us >= 0) loop_options_.busy_poll = us(o.kettle_busy_poll_us);
   }
 
   Result<std::uint16_t> bind_loopback() override {
     KETTLE_TRY(crypto::init());
-    auto loop = net::EventLoop::create();
+    auto loop = net::EventLoop::create(loop_options_);
     if (!loop) return std::move(loop).error();
     loop_ = std::move(*loop);
     const auto root = bench_root(seed_);
@@ -153,7 +154,8 @@ class KettleLink final : public Link {
     stats_["cwnd_bytes"] = s->cwnd_bytes;
   }
 
-  transport::Config config_;  // defaults unless --kettle-send-buffer-kb
+  transport::Config config_;       // defaults unless --kettle-send-buffer-kb
+  net::LoopOptions loop_options_;  // defaults unless --kettle-busy-poll-us
   std::uint64_t seed_;
   std::uint32_t account_;  // the sender is steam id 1, the receiver 2
   std::unique_ptr<net::EventLoop> loop_;

@@ -52,6 +52,7 @@ struct LinkOptions {
   bool initiator = false;  // the sender connects; the receiver accepts
   std::size_t enet_window_bytes = 8u << 20;
   std::size_t kettle_send_buffer_bytes = 0;  // 0 = transport::Config default
+  int kettle_busy_poll_us = -1;              // -1 = net::LoopOptions default
 };
 
 Result<std::unique_ptr<Link>> make_enet_link(const LinkOptions& o);

@@ -115,6 +115,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
                  "Kettle: Config::max_send_buffer_bytes in KiB, 0 = the engine's default (for experiments)")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  app.add_option("--kettle-busy-poll-us", o.kettle_busy_poll_us,
+                 "Kettle: LoopOptions::busy_poll in microseconds, -1 = the default (for experiments; 0 disables)")
+      ->check(CLI::Range(-1, 10000))
+      ->capture_default_str();
   app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
   app.add_flag("-v,--verbose", o.verbose, "progress from the endpoint processes on stderr");
   // Internal: how the parent starts its endpoint processes. Group "" hides them from --help.
@@ -178,7 +182,9 @@ std::vector<std::string> child_args(const Options& o, Scenario scenario, Impl im
                              "--enet-window-kb",
                              std::to_string(o.enet_window_kb),
                              "--kettle-send-buffer-kb",
-                             std::to_string(o.kettle_send_buffer_kb)};
+                             std::to_string(o.kettle_send_buffer_kb),
+                             "--kettle-busy-poll-us",
+                             std::to_string(o.kettle_busy_poll_us)};
   if (!connect.empty()) {
     a.push_back("--connect");
     a.push_back(connect);

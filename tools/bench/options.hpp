@@ -37,6 +37,7 @@ struct Options {
   double timeout_s = 40.0;                // hard limit for one scenario run of one implementation
   std::size_t enet_window_kb = 0;         // ENet sender: bound on queued+unacked KiB; 0 = per scenario
   std::size_t kettle_send_buffer_kb = 0;  // Kettle Config::max_send_buffer_bytes in KiB; 0 = default
+  int kettle_busy_poll_us = -1;           // Kettle net::LoopOptions::busy_poll; -1 = default
   std::string proxy_path;                 // kettle-proxy binary for `loss`
   bool verbose = false;                   // children print progress on stderr
 

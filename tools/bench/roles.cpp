@@ -260,6 +260,7 @@ int run_role(const Options& o) {
   lo.initiator = o.role == Role::sender;
   lo.enet_window_bytes = enet_window_bytes(o, scenario);
   lo.kettle_send_buffer_bytes = o.kettle_send_buffer_kb * 1024;
+  lo.kettle_busy_poll_us = o.kettle_busy_poll_us;
   auto made = impl == Impl::enet ? make_enet_link(lo) : make_kettle_link(lo);
   if (!made) return fail(made.error());
   Link& link = **made;
