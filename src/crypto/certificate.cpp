@@ -44,6 +44,10 @@ Certificate Certificate::issue(const SigningKeyPair& issuer, SteamID steam_id, s
   return c;
 }
 
+Certificate Certificate::anonymous(const SigningKeyPair& key) {
+  return issue(key, SteamID(0), 0, key.pub, ~std::uint64_t{0});
+}
+
 Status Certificate::verify(const SigningPublicKey& issuer, std::uint64_t now_unix_s) const {
   if (!verify_signature(issuer, signed_message(*this), signature)) {
     return make_error(Errc::auth_failed, "certificate: signature does not verify against the trust root");
@@ -81,6 +85,14 @@ Identity Identity::make(const SigningKeyPair& root, SteamID steam_id, std::uint3
   id.key = SigningKeyPair::generate();
   id.cert = Certificate::issue(root, steam_id, app_id, id.key.pub, expiry_unix_s);
   id.trust_root = root.pub;
+  return id;
+}
+
+Identity Identity::anonymous(SigningKeyPair key, const SigningPublicKey& trust_root) {
+  Identity id;
+  id.cert = Certificate::anonymous(key);
+  id.key = std::move(key);
+  id.trust_root = trust_root;
   return id;
 }
 

@@ -26,6 +26,11 @@ struct Certificate {
 
   static Certificate issue(const SigningKeyPair& issuer, SteamID steam_id, std::uint32_t app_id,
                            const SigningPublicKey& subject, std::uint64_t expiry_unix_s);
+  // A key that has not logged in yet: steam_id 0, app_id 0, never expires, signed by the key
+  // itself. Only a responder that allows anonymous peers (kettle-server's login port) accepts
+  // it, and it proves nothing but possession of the key (docs/protocol.md §2.1).
+  static Certificate anonymous(const SigningKeyPair& key);
+  bool is_anonymous() const noexcept { return steam_id.value() == 0; }
 
   // Errors: auth_failed (bad signature), expired (now >= expiry).
   Status verify(const SigningPublicKey& issuer, std::uint64_t now_unix_s) const;
@@ -44,6 +49,8 @@ struct Identity {
   // A self-contained identity for tests/LAN: issue a certificate for `steam_id`
   // signed by `root`.
   static Identity make(const SigningKeyPair& root, SteamID steam_id, std::uint32_t app_id, std::uint64_t expiry_unix_s);
+  // `key` with an anonymous certificate, trusting `trust_root` (the server key a client pins).
+  static Identity anonymous(SigningKeyPair key, const SigningPublicKey& trust_root);
 };
 
 }  // namespace kettle::crypto

@@ -174,6 +174,7 @@ Result<std::variant<HandshakeInitiator::Retry, Established>> HandshakeInitiator:
   if (!known || !is_suite_bit(supported_suites(), suite)) {
     return make_error(Errc::malformed, "WELCOME: suite " + std::to_string(suite_byte) + " was not offered");
   }
+  if (cert->is_anonymous()) return make_error(Errc::auth_failed, "WELCOME: a responder must not be anonymous");
   KETTLE_TRY(cert->verify(me_->trust_root, now_unix_s));
   const SignedMessage msg(kWelcomeDomain, last_hello_, d.first(kWelcomeSigned));
   if (!verify_signature(cert->public_key, msg.bytes(), sig)) {
@@ -186,7 +187,8 @@ Result<std::variant<HandshakeInitiator::Retry, Established>> HandshakeInitiator:
 
 // ---------------------------------------------------------------- responder
 
-HandshakeResponder::HandshakeResponder(const Identity& me) : me_(&me) {}
+HandshakeResponder::HandshakeResponder(const Identity& me, bool accept_anonymous)
+    : me_(&me), accept_anonymous_(accept_anonymous) {}
 
 Result<
     std::variant<HandshakeResponder::SendCookie, HandshakeResponder::Accept, HandshakeResponder::SendVersionMismatch>>
@@ -230,7 +232,12 @@ HandshakeResponder::on_hello(Bytes d, const Address& from, std::uint32_t local_c
 
   auto suite = choose_suite(h.suites);
   if (!suite) return std::move(suite).error();
-  KETTLE_TRY(h.cert.verify(me_->trust_root, now_unix_s));
+  if (h.cert.is_anonymous()) {
+    if (!accept_anonymous_) return make_error(Errc::auth_failed, "HELLO: anonymous certificate not accepted here");
+    KETTLE_TRY(h.cert.verify(h.cert.public_key, now_unix_s));
+  } else {
+    KETTLE_TRY(h.cert.verify(me_->trust_root, now_unix_s));
+  }
   const SignedMessage hello_msg(kHelloDomain, d.first(h.signed_len));
   if (!verify_signature(h.cert.public_key, hello_msg.bytes(), h.signature)) {
     return make_error(Errc::auth_failed, "HELLO: signature does not match the certificate key");

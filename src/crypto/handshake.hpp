@@ -95,7 +95,9 @@ class HandshakeInitiator {
 
 class HandshakeResponder {
  public:
-  explicit HandshakeResponder(const Identity& me);
+  // With accept_anonymous, a HELLO carrying an anonymous certificate (Certificate::anonymous)
+  // is accepted after checking it against its own key; Established::peer then has steam_id 0.
+  explicit HandshakeResponder(const Identity& me, bool accept_anonymous = false);
 
   struct SendCookie {
     std::size_t size;  // bytes written to `out`
@@ -126,6 +128,7 @@ class HandshakeResponder {
 
  private:
   const Identity* me_;
+  bool accept_anonymous_;
   CookieJar cookies_;
 };
 

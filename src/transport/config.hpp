@@ -31,6 +31,9 @@ struct Config {
   std::uint32_t max_connections = 4096;
   CookiePolicy cookie_policy = CookiePolicy::under_load;
   std::uint32_t cookie_load_threshold = 64;  // pending handshakes before cookies are demanded
+  // Accept peers holding an anonymous certificate (crypto::Certificate::anonymous); only
+  // kettle-server's endpoint sets this, so clients can log in before they have a certificate.
+  bool accept_anonymous_peers = false;
 
   Status validate() const;
 };

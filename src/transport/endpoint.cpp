@@ -76,11 +76,13 @@ class EndpointImpl final : public Endpoint {
         identity_(identity),
         rng_(seed),
         ctx_{config_, identity_, stats_, messages_, events_},
-        responder_(identity_),
+        responder_(identity_, config.accept_anonymous_peers),
         unix_base_s_(unix_now_s()) {
     reply_buf_.resize(crypto::kHelloSize);
     scratch_.resize(2048);
   }
+
+  void set_identity(const crypto::Identity& identity) override { identity_ = identity; }
 
   void on_datagram(Bytes d, const Address& from, Instant now) override {
     note_time(now);

@@ -112,6 +112,11 @@ class Endpoint {
   virtual std::optional<Event> poll_event() = 0;
   virtual bool poll_message(Message& out) = 0;
 
+  // Replaces the identity used for handshakes from now on (a client swaps its anonymous
+  // certificate for the one the server issued, or a refreshed one). Established connections
+  // keep their keys; handshakes already in flight keep the HELLO they sent.
+  virtual void set_identity(const crypto::Identity& identity) = 0;
+
   // ---- queries ----
   virtual Result<ConnectionStats> connection_stats(ConnectionId conn) const = 0;
   virtual const EndpointStats& stats() const = 0;

@@ -162,6 +162,51 @@ TEST_F(HandshakeTest, InitiatorRejectsUntrustedResponderAndKeepsState) {
   EXPECT_TRUE(init.on_reply(reply_bytes(*real), kNow).ok());
 }
 
+TEST_F(HandshakeTest, AnonymousInitiatorOnlyWhereAllowed) {
+  // A client before login: its key with a self-signed certificate, pinning bob's root.
+  Identity anon = Identity::anonymous(SigningKeyPair::generate(), root.pub);
+  EXPECT_TRUE(anon.cert.is_anonymous());
+  HandshakeInitiator init(anon, kInitConn);
+  const Buf h = hello_of(init);
+  EXPECT_EQ(hello(h, false, alice_addr).code(), Errc::auth_failed) << "peer endpoints refuse anonymous keys";
+
+  HandshakeResponder server(bob, /*accept_anonymous=*/true);
+  auto r = server.on_hello(h, alice_addr, kRespConn, false, kNow, out);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  auto* accept = std::get_if<HandshakeResponder::Accept>(&*r);
+  ASSERT_NE(accept, nullptr);
+  EXPECT_TRUE(accept->session.peer.is_anonymous());
+  EXPECT_EQ(accept->session.peer.public_key, anon.key.pub);
+  auto done = init.on_reply(reply_bytes(*r), kNow);
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  EXPECT_EQ(std::get<Established>(*done).peer.steam_id, bob.cert.steam_id);
+}
+
+TEST_F(HandshakeTest, AnonymousCertificateMustBeSelfSigned) {
+  // steam_id 0 signed by someone else's key: not a proof of possession, refused.
+  const auto key = SigningKeyPair::generate();
+  Identity forged;
+  forged.key = SigningKeyPair::generate();
+  forged.cert = Certificate::issue(key, SteamID(0), 0, forged.key.pub, ~std::uint64_t{0});
+  forged.trust_root = root.pub;
+  HandshakeInitiator init(forged, kInitConn);
+  HandshakeResponder server(bob, true);
+  EXPECT_EQ(server.on_hello(hello_of(init), alice_addr, kRespConn, false, kNow, out).code(), Errc::auth_failed);
+}
+
+TEST_F(HandshakeTest, InitiatorRefusesAnonymousResponder) {
+  // Even one that alice's trust root signed: a responder must have an identity.
+  Identity anon_server;
+  anon_server.key = SigningKeyPair::generate();
+  anon_server.cert = Certificate::issue(root, SteamID(0), 0, anon_server.key.pub, kNow + 3600);
+  anon_server.trust_root = root.pub;
+  HandshakeResponder fake(anon_server);
+  HandshakeInitiator init(alice, kInitConn);
+  auto r = fake.on_hello(hello_of(init), alice_addr, kRespConn, false, kNow, out);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(init.on_reply(reply_bytes(*r), kNow).code(), Errc::auth_failed);
+}
+
 TEST_F(HandshakeTest, WelcomeForAnotherHelloFails) {
   HandshakeInitiator init(alice, kInitConn);
   HandshakeInitiator other(alice, kInitConn);  // same conn id, different ephemeral key
