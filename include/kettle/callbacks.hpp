@@ -1,0 +1,39 @@
+// Callback structs delivered by Client::RunCallbacks(). Steam's names, field names and
+// k_iCallback ids, so ported code reads the same (spec: ../shared/spec/p2p-api.md §0.5).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "kettle/types.hpp"
+
+namespace kettle {
+
+// EPersonaChange flags (m_nChangeFlags).
+inline constexpr int k_EPersonaChangeName = 0x0001;
+inline constexpr int k_EPersonaChangeStatus = 0x0002;
+inline constexpr int k_EPersonaChangeComeOnline = 0x0004;
+inline constexpr int k_EPersonaChangeGoneOffline = 0x0008;
+
+// The client (re)gained its logged-on session with kettle-server.
+struct SteamServersConnected_t {
+  static constexpr int k_iCallback = 101;
+};
+// A (re)connect attempt failed; the client keeps retrying with backoff.
+struct SteamServerConnectFailure_t {
+  static constexpr int k_iCallback = 102;
+  EResult m_eResult = k_EResultNoConnection;
+  bool m_bStillRetrying = true;
+};
+// The session with kettle-server was lost; IsLoggedOn() is false until SteamServersConnected_t.
+struct SteamServersDisconnected_t {
+  static constexpr int k_iCallback = 103;
+  EResult m_eResult = k_EResultNoConnection;
+};
+struct PersonaStateChange_t {
+  static constexpr int k_iCallback = 304;
+  uint64 m_ulSteamID = 0;
+  int m_nChangeFlags = 0;
+};
+
+}  // namespace kettle

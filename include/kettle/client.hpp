@@ -1,0 +1,137 @@
+// kettle::Client — one logged-in user (spec ../shared/spec/p2p-api.md §0.4, §1).
+//
+//   auto client = kettle::Client::Create();
+//   kettle::ClientConfig cfg;                  // server = "embedded" by default: no server to run
+//   cfg.login_name = "alice";
+//   if (auto r = client->Init(cfg); r.code != kettle::k_ESteamAPIInitResult_OK) { ... r.message ... }
+//   client->Subscribe<kettle::PersonaStateChange_t>([](const auto& cb) { ... });
+//   every frame: client->RunCallbacks();
+//
+// Threading (Steam's contract): by default the client owns one I/O thread; nothing
+// user-visible runs on it. Callbacks are queued and delivered only inside RunCallbacks(), on
+// the caller's thread, in order; callbacks posted during a RunCallbacks() wait for the next
+// one; a nested RunCallbacks() from a handler returns at once. With manual_pump there is no
+// thread: RunCallbacks() (or Pump()) also does the network I/O. All methods are thread-safe.
+// Several Client objects may live in one process, each its own user.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "kettle/callbacks.hpp"
+#include "kettle/types.hpp"
+
+namespace kettle {
+
+struct ClientConfig {
+  // "embedded": the process-wide in-process server (EmbeddedServer::shared(), dev mode), or
+  // "HOST:PORT" of a kettle-server; then server_key (64 hex chars, `kettle-server
+  // --print-public-key`) is required.
+  std::string server = "embedded";
+  std::string server_key;
+  AppId_t app_id = 480;
+  // Credentials. With only a login name the client asks for dev login (server must run --dev).
+  std::string login_name;
+  std::string password;  // never logged
+  std::string token;     // alternative to password; never logged
+  // No I/O thread: RunCallbacks()/Pump() drive the network. For engines and tests.
+  bool manual_pump = false;
+  // Timing (spec §0.6); shrink them in tests.
+  double login_timeout_s = 10;           // Init waits this long for the server
+  double reconnect_min_s = 0.25;         // backoff after losing the server: min, doubling ...
+  double reconnect_max_s = 8;            // ... up to max
+  double backend_liveness_s = 20;        // silent server → disconnected
+  std::string local_bind = "0.0.0.0:0";  // the client's UDP socket
+};
+
+struct InitResult {
+  ESteamAPIInitResult code = k_ESteamAPIInitResult_FailedGeneric;
+  std::string message;  // why, in words ("wrong password for alice", "server 127.0.0.1:27015 did not answer in 10 s")
+};
+
+using CallbackHandle = std::uint64_t;
+
+class Client {
+ public:
+  static std::unique_ptr<Client> Create();
+  ~Client();  // Shutdown()
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Blocking login (login_timeout). After OK, GetSteamID/GetPersonaName are valid at once.
+  InitResult Init(const ClientConfig& cfg);
+  void Shutdown();
+  void RunCallbacks();
+  // Manual-pump mode: network I/O without delivering callbacks. No-op with an I/O thread.
+  void Pump();
+
+  // ---- User ----
+  bool BLoggedOn() const;  // false while reconnecting
+  bool IsLoggedOn() const { return BLoggedOn(); }
+  SteamID GetSteamID() const;  // invalid (0) before Init
+
+  // ---- Friends ----
+  std::string GetPersonaName() const;
+  // Asynchronous on the server; the local name changes at once and PersonaStateChange_t
+  // (k_EPersonaChangeName) follows for this user. Returns k_uAPICallInvalid if the name is
+  // invalid (empty, > 128 bytes, not UTF-8, control characters) or not logged on.
+  SteamAPICall_t SetPersonaName(std::string_view name);
+  std::string GetFriendPersonaName(SteamID id);  // spec §1.2 rules: "" and a fetch if unknown
+  EPersonaState GetFriendPersonaState(SteamID id);
+  EPersonaState GetPersonaState() const;
+  bool RequestUserInformation(SteamID id, bool name_only);
+
+  // ---- Apps ----
+  bool BIsSubscribedApp(AppId_t app_id) const;  // only the app logged in to is known
+  AppId_t GetAppID() const;
+
+  // ---- callbacks ----
+  template <class T>
+  CallbackHandle Subscribe(std::function<void(const T&)> fn) {
+    return subscribe_raw(T::k_iCallback, [f = std::move(fn)](const void* p) { f(*static_cast<const T*>(p)); });
+  }
+  template <class T>
+  CallbackHandle On(std::function<void(const T&)> fn) {
+    return Subscribe<T>(std::move(fn));
+  }
+  void Unsubscribe(CallbackHandle h);
+
+  struct Impl;
+
+ private:
+  Client();
+  CallbackHandle subscribe_raw(int callback_id, std::function<void(const void*)> fn);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A full kettle-server in this process on 127.0.0.1 (random ports), dev mode, with a temporary
+// database unless db_path is given. ClientConfig{server = "embedded"} uses shared().
+class EmbeddedServer {
+ public:
+  struct Options {
+    std::string db_path;  // empty: a fresh temporary file, deleted on destruction
+    bool http = false;    // also serve /healthz, /metrics, /api/status on a random port
+  };
+  // nullptr with `error` filled if the server could not start.
+  static std::unique_ptr<EmbeddedServer> Start(const Options& options, std::string* error = nullptr);
+  // The process-wide instance, started on first use and kept until exit.
+  static EmbeddedServer* shared(std::string* error = nullptr);
+  ~EmbeddedServer();
+
+  std::string address() const;       // "127.0.0.1:PORT"
+  std::string public_key() const;    // 64 hex chars
+  std::string http_address() const;  // "" if no HTTP
+  // For a ClientConfig: server = address(), server_key = public_key().
+  void configure(ClientConfig& cfg) const;
+
+  struct Impl;
+
+ private:
+  explicit EmbeddedServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kettle

@@ -1,0 +1,157 @@
+// The control protocol between a client and kettle-server (docs/protocol.md §12).
+//
+// Every control message is one reliable transport message on channel 0 of the client's
+// connection to the server: kind u8, request_id u32 (LE), then the body. A reply echoes the
+// request's id; server-initiated messages (notifications) carry request_id 0. Strings are a
+// varint length then UTF-8 bytes; lists are a varint count then the items. Unknown kinds,
+// trailing bytes and out-of-range lengths are errors: decode() is fuzzed (fuzz/control).
+//
+// Later issues (lobbies, P2P signaling) add kinds; a peer that receives a kind it does not know
+// answers Error{unsupported} to a request and ignores a notification.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/address.hpp"
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "core/steam_id.hpp"
+#include "crypto/certificate.hpp"
+
+namespace kettle::control {
+
+inline constexpr std::uint16_t kControlVersion = 1;
+inline constexpr int kControlChannel = 0;
+
+// Limits checked by decode() and by the server (docs/protocol.md §12.3).
+inline constexpr std::size_t kMaxLoginNameBytes = 64;     // [1, 64] bytes, UTF-8, no control chars
+inline constexpr std::size_t kMaxPersonaNameBytes = 128;  // [1, 128] bytes, UTF-8, no control chars
+inline constexpr std::size_t kMaxSecretBytes = 1024;      // password or token
+inline constexpr std::size_t kMaxSignalBytes = 1024;      // signaling payload
+inline constexpr std::size_t kMaxListItems = 1000;        // steam ids per lookup, entries per reply
+inline constexpr std::size_t kMaxErrorMessageBytes = 512;
+
+// Result codes carried by Error; values are Steam's EResult where one fits.
+enum class ResultCode : std::uint16_t {
+  ok = 1,
+  fail = 2,
+  no_connection = 3,
+  invalid_password = 5,  // wrong password/token, or unknown account outside dev mode
+  invalid_param = 8,
+  access_denied = 15,  // e.g. listing presence is disabled on this server
+  timeout = 16,
+  service_unavailable = 20,
+  limit_exceeded = 25,
+  expired = 27,  // certificate expired
+  invalid_name = 40,
+  unsupported = 44,           // unknown message kind / protocol version (EResult "InvalidProtocolVer")
+  invalid_certificate = 100,  // Kettle: certificate not signed by this server's key
+};
+std::string_view result_code_name(ResultCode c) noexcept;
+
+enum class LoginMethod : std::uint8_t {
+  dev = 0,          // name only; the server must run with --dev (auto-creates the account)
+  password = 1,     // secret = password (checked with crypto_pwhash_str_verify)
+  token = 2,        // secret = an access token the server issued (`kettle-server account token`)
+  certificate = 3,  // resume: `certificate` issued earlier by this server for this connection's key
+};
+
+enum class PersonaState : std::uint8_t { offline = 0, online = 1 };
+
+// Steam's EPersonaChange flags used in PersonaChanged (and PersonaStateChange_t).
+inline constexpr std::uint32_t kPersonaChangeName = 0x1;
+inline constexpr std::uint32_t kPersonaChangeStatus = 0x2;
+inline constexpr std::uint32_t kPersonaChangeComeOnline = 0x4;
+inline constexpr std::uint32_t kPersonaChangeGoneOffline = 0x8;
+
+struct PersonaInfo {
+  SteamID steam_id;
+  std::string name;  // empty only if the account does not exist
+  PersonaState state = PersonaState::offline;
+  std::uint32_t app_id = 0;  // game the user is in while online, else 0
+  bool exists = true;
+};
+
+// ---- client → server ----
+struct Login {
+  std::uint16_t version = kControlVersion;
+  std::uint32_t app_id = 0;
+  LoginMethod method = LoginMethod::dev;
+  std::string name;                                // login name (dev/password/token); ignored for certificate
+  std::string secret;                              // password or token; never logged
+  std::optional<crypto::Certificate> certificate;  // present iff method == certificate
+};
+struct RefreshCertificate {};
+struct SetPersonaName {
+  std::string name;
+};
+struct GetPersonas {  // also subscribes the caller to PersonaChanged for these ids
+  std::vector<SteamID> steam_ids;
+};
+struct ListOnline {
+  std::uint32_t app_id = 0;  // 0 = every app
+};
+struct SendSignal {
+  SteamID to;
+  std::vector<std::uint8_t> payload;
+};
+struct Logout {};
+
+// ---- server → client ----
+struct LoginOk {
+  SteamID steam_id;
+  std::string persona_name;
+  crypto::Certificate certificate;  // for this connection's key and the requested app
+  bool subscribed = true;           // entitled to app_id (IsSubscribedApp)
+  Address reflexive;                // the client's address as the server sees it
+  std::uint64_t server_time_unix_s = 0;
+};
+struct CertificateIssued {  // reply to RefreshCertificate
+  crypto::Certificate certificate;
+};
+struct Ok {};  // reply to SetPersonaName, SendSignal, Logout
+struct ErrorReply {
+  ResultCode code = ResultCode::fail;
+  std::string message;  // human-readable, for logs and Init's message
+};
+struct Personas {  // reply to GetPersonas, in request order
+  std::vector<PersonaInfo> personas;
+};
+struct OnlineList {
+  std::vector<PersonaInfo> personas;
+};
+struct PersonaChanged {  // notification (request_id 0)
+  PersonaInfo persona;
+  std::uint32_t flags = 0;  // kPersonaChange*
+};
+struct SignalFrom {  // notification
+  SteamID from;
+  std::vector<std::uint8_t> payload;
+};
+
+using Body = std::variant<Login, RefreshCertificate, SetPersonaName, GetPersonas, ListOnline, SendSignal, Logout,
+                          LoginOk, CertificateIssued, Ok, ErrorReply, Personas, OnlineList, PersonaChanged, SignalFrom>;
+
+struct Message {
+  std::uint32_t request_id = 0;
+  Body body;
+};
+
+// Wire kinds (docs/protocol.md §12.2): requests 0x01.., replies and notifications 0x81...
+std::uint8_t kind_of(const Body& b) noexcept;
+std::string_view kind_name(std::uint8_t kind) noexcept;
+
+std::vector<std::uint8_t> encode(const Message& m);
+// Errors: truncated, malformed (unknown kind, trailing bytes, bad enum, string/list over its
+// limit, invalid UTF-8 in a name), unsupported never (version is checked by the server).
+Result<Message> decode(Bytes data);
+
+// Name rules shared by server and client: non-empty, ≤ max bytes, valid UTF-8, no control
+// characters (U+0000–U+001F, U+007F), not only whitespace. Error: invalid_argument with why.
+Status validate_name(std::string_view name, std::size_t max_bytes);
+
+}  // namespace kettle::control
