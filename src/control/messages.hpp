@@ -62,6 +62,9 @@ enum class LoginMethod : std::uint8_t {
 
 enum class PersonaState : std::uint8_t { offline = 0, online = 1 };
 
+// crypto::Certificate has no operator==; messages compare certificates field by field.
+bool same_certificate(const crypto::Certificate& a, const crypto::Certificate& b) noexcept;
+
 // Steam's EPersonaChange flags used in PersonaChanged (and PersonaStateChange_t).
 inline constexpr std::uint32_t kPersonaChangeName = 0x1;
 inline constexpr std::uint32_t kPersonaChangeStatus = 0x2;
@@ -74,6 +77,7 @@ struct PersonaInfo {
   PersonaState state = PersonaState::offline;
   std::uint32_t app_id = 0;  // game the user is in while online, else 0
   bool exists = true;
+  friend bool operator==(const PersonaInfo&, const PersonaInfo&) = default;
 };
 
 // ---- client → server ----
@@ -84,22 +88,35 @@ struct Login {
   std::string name;                                // login name (dev/password/token); ignored for certificate
   std::string secret;                              // password or token; never logged
   std::optional<crypto::Certificate> certificate;  // present iff method == certificate
+  friend bool operator==(const Login& a, const Login& b) noexcept {
+    return a.version == b.version && a.app_id == b.app_id && a.method == b.method && a.name == b.name &&
+           a.secret == b.secret && a.certificate.has_value() == b.certificate.has_value() &&
+           (!a.certificate || same_certificate(*a.certificate, *b.certificate));
+  }
 };
-struct RefreshCertificate {};
+struct RefreshCertificate {
+  friend bool operator==(const RefreshCertificate&, const RefreshCertificate&) = default;
+};
 struct SetPersonaName {
   std::string name;
+  friend bool operator==(const SetPersonaName&, const SetPersonaName&) = default;
 };
 struct GetPersonas {  // also subscribes the caller to PersonaChanged for these ids
   std::vector<SteamID> steam_ids;
+  friend bool operator==(const GetPersonas&, const GetPersonas&) = default;
 };
 struct ListOnline {
   std::uint32_t app_id = 0;  // 0 = every app
+  friend bool operator==(const ListOnline&, const ListOnline&) = default;
 };
 struct SendSignal {
   SteamID to;
   std::vector<std::uint8_t> payload;
+  friend bool operator==(const SendSignal&, const SendSignal&) = default;
 };
-struct Logout {};
+struct Logout {
+  friend bool operator==(const Logout&, const Logout&) = default;
+};
 
 // ---- server → client ----
 struct LoginOk {
@@ -109,28 +126,43 @@ struct LoginOk {
   bool subscribed = true;           // entitled to app_id (IsSubscribedApp)
   Address reflexive;                // the client's address as the server sees it
   std::uint64_t server_time_unix_s = 0;
+  friend bool operator==(const LoginOk& a, const LoginOk& b) noexcept {
+    return a.steam_id == b.steam_id && a.persona_name == b.persona_name &&
+           same_certificate(a.certificate, b.certificate) && a.subscribed == b.subscribed &&
+           a.reflexive == b.reflexive && a.server_time_unix_s == b.server_time_unix_s;
+  }
 };
 struct CertificateIssued {  // reply to RefreshCertificate
   crypto::Certificate certificate;
+  friend bool operator==(const CertificateIssued& a, const CertificateIssued& b) noexcept {
+    return same_certificate(a.certificate, b.certificate);
+  }
 };
-struct Ok {};  // reply to SetPersonaName, SendSignal, Logout
+struct Ok {  // reply to SetPersonaName, SendSignal, Logout
+  friend bool operator==(const Ok&, const Ok&) = default;
+};
 struct ErrorReply {
   ResultCode code = ResultCode::fail;
   std::string message;  // human-readable, for logs and Init's message
+  friend bool operator==(const ErrorReply&, const ErrorReply&) = default;
 };
 struct Personas {  // reply to GetPersonas, in request order
   std::vector<PersonaInfo> personas;
+  friend bool operator==(const Personas&, const Personas&) = default;
 };
 struct OnlineList {
   std::vector<PersonaInfo> personas;
+  friend bool operator==(const OnlineList&, const OnlineList&) = default;
 };
 struct PersonaChanged {  // notification (request_id 0)
   PersonaInfo persona;
   std::uint32_t flags = 0;  // kPersonaChange*
+  friend bool operator==(const PersonaChanged&, const PersonaChanged&) = default;
 };
 struct SignalFrom {  // notification
   SteamID from;
   std::vector<std::uint8_t> payload;
+  friend bool operator==(const SignalFrom&, const SignalFrom&) = default;
 };
 
 using Body = std::variant<Login, RefreshCertificate, SetPersonaName, GetPersonas, ListOnline, SendSignal, Logout,
@@ -139,12 +171,33 @@ using Body = std::variant<Login, RefreshCertificate, SetPersonaName, GetPersonas
 struct Message {
   std::uint32_t request_id = 0;
   Body body;
+  friend bool operator==(const Message&, const Message&) = default;
 };
 
 // Wire kinds (docs/protocol.md §12.2): requests 0x01.., replies and notifications 0x81...
+// Kind k is the Body alternative with index k - 0x01 (requests) or k - 0x81 + 7 (server).
+inline constexpr std::uint8_t kKindLogin = 0x01;
+inline constexpr std::uint8_t kKindRefreshCertificate = 0x02;
+inline constexpr std::uint8_t kKindSetPersonaName = 0x03;
+inline constexpr std::uint8_t kKindGetPersonas = 0x04;
+inline constexpr std::uint8_t kKindListOnline = 0x05;
+inline constexpr std::uint8_t kKindSendSignal = 0x06;
+inline constexpr std::uint8_t kKindLogout = 0x07;
+inline constexpr std::uint8_t kKindLoginOk = 0x81;
+inline constexpr std::uint8_t kKindCertificateIssued = 0x82;
+inline constexpr std::uint8_t kKindOk = 0x83;
+inline constexpr std::uint8_t kKindErrorReply = 0x84;
+inline constexpr std::uint8_t kKindPersonas = 0x85;
+inline constexpr std::uint8_t kKindOnlineList = 0x86;
+inline constexpr std::uint8_t kKindPersonaChanged = 0x87;
+inline constexpr std::uint8_t kKindSignalFrom = 0x88;
+// True for 0x01..0x7f: the sender expects a reply (used to answer an unknown kind).
+inline constexpr bool is_request_kind(std::uint8_t kind) noexcept { return kind >= 0x01 && kind < 0x80; }
+
 std::uint8_t kind_of(const Body& b) noexcept;
 std::string_view kind_name(std::uint8_t kind) noexcept;
 
+// Does not validate: a body over a limit encodes, and the receiver's decode() rejects it.
 std::vector<std::uint8_t> encode(const Message& m);
 // Errors: truncated, malformed (unknown kind, trailing bytes, bad enum, string/list over its
 // limit, invalid UTF-8 in a name), unsupported never (version is checked by the server).

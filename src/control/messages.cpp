@@ -1,0 +1,497 @@
+// Control protocol codec (docs/protocol.md §12). encode() sizes the message in a first pass so
+// the second writes into an exact buffer; decode() checks every count against its limit and the
+// bytes left before allocating, because the input comes from the network.
+#include "control/messages.hpp"
+
+#include <cassert>
+#include <type_traits>
+
+namespace kettle::control {
+
+bool same_certificate(const crypto::Certificate& a, const crypto::Certificate& b) noexcept {
+  return a.steam_id == b.steam_id && a.app_id == b.app_id && a.public_key == b.public_key &&
+         a.expiry_unix_s == b.expiry_unix_s && a.signature == b.signature;
+}
+
+namespace {
+
+// steam_id(8) name length(≥1) state(1) app_id(4) exists(1)
+constexpr std::size_t kPersonaInfoMinBytes = 8 + 1 + 1 + 4 + 1;
+constexpr std::size_t kRequestKinds = 7;  // Body alternatives before the first server message
+
+// ---------------------------------------------------------------- encoding
+
+// Same interface as the part of ByteWriter the encoders use; counts instead of writing.
+class SizeCounter {
+ public:
+  void u8(std::uint8_t) noexcept { n_ += 1; }
+  void u16(std::uint16_t) noexcept { n_ += 2; }
+  void u32(std::uint32_t) noexcept { n_ += 4; }
+  void u64(std::uint64_t) noexcept { n_ += 8; }
+  void varint(std::uint64_t v) noexcept { n_ += ByteWriter::varint_size(v); }
+  void bytes(Bytes b) noexcept { n_ += b.size(); }
+  void add(std::size_t n) noexcept { n_ += n; }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  std::size_t n_ = 0;
+};
+
+void put_cert(SizeCounter& w, const crypto::Certificate&) { w.add(crypto::Certificate::kEncodedSize); }
+void put_cert(ByteWriter& w, const crypto::Certificate& c) { c.encode(w); }
+
+template <class W>
+void put_blob(W& w, Bytes b) {
+  w.varint(b.size());
+  w.bytes(b);
+}
+template <class W>
+void put_str(W& w, std::string_view s) {
+  put_blob(w, as_bytes(s));
+}
+template <class W>
+void put_bool(W& w, bool b) {
+  w.u8(b ? 1 : 0);
+}
+
+template <class W>
+void put_address(W& w, const Address& a) {
+  w.u8(static_cast<std::uint8_t>(a.family));
+  switch (a.family) {
+    case Address::Family::v4:
+      w.bytes(Bytes(a.ip).first(4));
+      w.u16(a.port);
+      break;
+    case Address::Family::v6:
+      w.bytes(Bytes(a.ip));
+      w.u16(a.port);
+      break;
+    case Address::Family::none:
+      break;
+  }
+}
+
+template <class W>
+void put_persona(W& w, const PersonaInfo& p) {
+  w.u64(p.steam_id.value());
+  put_str(w, p.name);
+  w.u8(static_cast<std::uint8_t>(p.state));
+  w.u32(p.app_id);
+  put_bool(w, p.exists);
+}
+
+template <class W>
+void put_personas(W& w, const std::vector<PersonaInfo>& list) {
+  w.varint(list.size());
+  for (const auto& p : list) put_persona(w, p);
+}
+
+template <class W>
+void put_body(W& w, const Login& m) {
+  w.u16(m.version);
+  w.u32(m.app_id);
+  w.u8(static_cast<std::uint8_t>(m.method));
+  put_str(w, m.name);
+  put_str(w, m.secret);
+  // Presence follows the method, so a certificate with another method is not sent and a
+  // certificate login without one cannot be encoded; default-construct so the receiver
+  // rejects it by signature instead of by parse.
+  if (m.method == LoginMethod::certificate) put_cert(w, m.certificate.value_or(crypto::Certificate{}));
+}
+template <class W>
+void put_body(W&, const RefreshCertificate&) {}
+template <class W>
+void put_body(W& w, const SetPersonaName& m) {
+  put_str(w, m.name);
+}
+template <class W>
+void put_body(W& w, const GetPersonas& m) {
+  w.varint(m.steam_ids.size());
+  for (SteamID id : m.steam_ids) w.u64(id.value());
+}
+template <class W>
+void put_body(W& w, const ListOnline& m) {
+  w.u32(m.app_id);
+}
+template <class W>
+void put_body(W& w, const SendSignal& m) {
+  w.u64(m.to.value());
+  put_blob(w, m.payload);
+}
+template <class W>
+void put_body(W&, const Logout&) {}
+template <class W>
+void put_body(W& w, const LoginOk& m) {
+  w.u64(m.steam_id.value());
+  put_str(w, m.persona_name);
+  put_cert(w, m.certificate);
+  put_bool(w, m.subscribed);
+  put_address(w, m.reflexive);
+  w.u64(m.server_time_unix_s);
+}
+template <class W>
+void put_body(W& w, const CertificateIssued& m) {
+  put_cert(w, m.certificate);
+}
+template <class W>
+void put_body(W&, const Ok&) {}
+template <class W>
+void put_body(W& w, const ErrorReply& m) {
+  w.u16(static_cast<std::uint16_t>(m.code));
+  put_str(w, m.message);
+}
+template <class W>
+void put_body(W& w, const Personas& m) {
+  put_personas(w, m.personas);
+}
+template <class W>
+void put_body(W& w, const OnlineList& m) {
+  put_personas(w, m.personas);
+}
+template <class W>
+void put_body(W& w, const PersonaChanged& m) {
+  put_persona(w, m.persona);
+  w.u32(m.flags);
+}
+template <class W>
+void put_body(W& w, const SignalFrom& m) {
+  w.u64(m.from.value());
+  put_blob(w, m.payload);
+}
+
+template <class W>
+void put_message(W& w, const Message& m) {
+  w.u8(kind_of(m.body));
+  w.u32(m.request_id);
+  std::visit([&w](const auto& body) { put_body(w, body); }, m.body);
+}
+
+// ---------------------------------------------------------------- decoding
+
+Error truncated(std::string_view what) {
+  return make_error(Errc::truncated, "control: " + std::string(what) + " truncated");
+}
+Error malformed(std::string_view what, std::string_view why) {
+  return make_error(Errc::malformed, "control: " + std::string(what) + ": " + std::string(why));
+}
+
+Status need(const ByteReader& r, std::string_view what) {
+  if (!r.ok()) return truncated(what);
+  return {};
+}
+
+// ByteReader::varint() fails the same way for a short input and a non-canonical one; read byte
+// by byte so a cut message is `truncated` and a bad encoding `malformed`.
+Status get_varint(ByteReader& r, std::string_view what, std::uint64_t& out) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 10; ++i) {
+    const std::uint8_t b = r.u8();
+    KETTLE_TRY(need(r, what));
+    if (i == 9 && b > 1) return malformed(what, "varint overflows 64 bits");
+    v |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      if (b == 0 && i > 0) return malformed(what, "non-canonical varint");
+      out = v;
+      return {};
+    }
+  }
+  return malformed(what, "varint longer than 10 bytes");
+}
+
+// A length or count: over `max` is malformed, more than the bytes left (at `min_item` each) is
+// truncated. Checked before any allocation.
+Status get_count(ByteReader& r, std::string_view what, std::size_t max, std::size_t min_item, std::size_t& out) {
+  std::uint64_t n = 0;
+  KETTLE_TRY(get_varint(r, what, n));
+  if (n > max) return malformed(what, std::to_string(n) + " over the limit of " + std::to_string(max));
+  if (n * min_item > r.remaining()) return truncated(what);
+  out = static_cast<std::size_t>(n);
+  return {};
+}
+
+Status get_blob(ByteReader& r, std::string_view what, std::size_t max, std::vector<std::uint8_t>& out) {
+  std::size_t n = 0;
+  KETTLE_TRY(get_count(r, what, max, 1, n));
+  const Bytes b = r.take(n);
+  out.assign(b.begin(), b.end());
+  return {};
+}
+
+Status get_str(ByteReader& r, std::string_view what, std::size_t max, std::string& out) {
+  std::size_t n = 0;
+  KETTLE_TRY(get_count(r, what, max, 1, n));
+  const Bytes b = r.take(n);
+  out.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  return {};
+}
+
+// A name that may be empty (meaning "none"); otherwise it must pass validate_name.
+Status get_name(ByteReader& r, std::string_view what, std::size_t max, bool allow_empty, std::string& out) {
+  KETTLE_TRY(get_str(r, what, max, out));
+  if (out.empty() && allow_empty) return {};
+  Status s = validate_name(out, max);
+  if (!s.ok()) return malformed(what, s.error().message);
+  return {};
+}
+
+Status get_bool(ByteReader& r, std::string_view what, bool& out) {
+  const std::uint8_t v = r.u8();
+  KETTLE_TRY(need(r, what));
+  if (v > 1) return malformed(what, "boolean " + std::to_string(v));
+  out = v == 1;
+  return {};
+}
+
+Status get_steam_id(ByteReader& r, std::string_view what, SteamID& out) {
+  out = SteamID(r.u64());
+  return need(r, what);
+}
+
+Status get_cert(ByteReader& r, std::string_view what, crypto::Certificate& out) {
+  auto c = crypto::Certificate::decode(r);
+  if (!c.ok()) {
+    if (c.code() == Errc::truncated) return truncated(what);
+    return malformed(what, c.error().message);
+  }
+  out = *c;
+  return {};
+}
+
+Status get_address(ByteReader& r, std::string_view what, Address& out) {
+  const std::uint8_t family = r.u8();
+  KETTLE_TRY(need(r, what));
+  out = Address{};
+  switch (family) {
+    case 0:
+      return {};
+    case 4:
+      out.family = Address::Family::v4;
+      r.copy_to(MutBytes(out.ip).first(4));
+      break;
+    case 6:
+      out.family = Address::Family::v6;
+      r.copy_to(MutBytes(out.ip));
+      break;
+    default:
+      return malformed(what, "address family " + std::to_string(family));
+  }
+  out.port = r.u16();
+  return need(r, what);
+}
+
+Status get_persona(ByteReader& r, PersonaInfo& p) {
+  KETTLE_TRY(get_steam_id(r, "persona steam id", p.steam_id));
+  KETTLE_TRY(get_name(r, "persona name", kMaxPersonaNameBytes, true, p.name));
+  const std::uint8_t state = r.u8();
+  p.app_id = r.u32();
+  KETTLE_TRY(need(r, "persona"));
+  if (state > static_cast<std::uint8_t>(PersonaState::online)) {
+    return malformed("persona", "state " + std::to_string(state));
+  }
+  p.state = static_cast<PersonaState>(state);
+  return get_bool(r, "persona exists", p.exists);
+}
+
+Status get_personas(ByteReader& r, std::vector<PersonaInfo>& out) {
+  std::size_t n = 0;
+  KETTLE_TRY(get_count(r, "persona list", kMaxListItems, kPersonaInfoMinBytes, n));
+  out.resize(n);
+  for (auto& p : out) KETTLE_TRY(get_persona(r, p));
+  return {};
+}
+
+Status get_body(ByteReader& r, Login& m) {
+  m.version = r.u16();
+  m.app_id = r.u32();
+  const std::uint8_t method = r.u8();
+  KETTLE_TRY(need(r, "login"));
+  if (method > static_cast<std::uint8_t>(LoginMethod::certificate)) {
+    return malformed("login", "method " + std::to_string(method));
+  }
+  m.method = static_cast<LoginMethod>(method);
+  const bool by_cert = m.method == LoginMethod::certificate;
+  KETTLE_TRY(get_name(r, "login name", kMaxLoginNameBytes, by_cert, m.name));
+  KETTLE_TRY(get_str(r, "login secret", kMaxSecretBytes, m.secret));
+  if (by_cert) {
+    m.certificate.emplace();
+    KETTLE_TRY(get_cert(r, "login certificate", *m.certificate));
+  }
+  return {};
+}
+Status get_body(ByteReader&, RefreshCertificate&) { return {}; }
+Status get_body(ByteReader& r, SetPersonaName& m) {
+  return get_name(r, "persona name", kMaxPersonaNameBytes, false, m.name);
+}
+Status get_body(ByteReader& r, GetPersonas& m) {
+  std::size_t n = 0;
+  KETTLE_TRY(get_count(r, "steam id list", kMaxListItems, 8, n));
+  m.steam_ids.resize(n);
+  for (auto& id : m.steam_ids) id = SteamID(r.u64());
+  return need(r, "steam id list");
+}
+Status get_body(ByteReader& r, ListOnline& m) {
+  m.app_id = r.u32();
+  return need(r, "list online");
+}
+Status get_body(ByteReader& r, SendSignal& m) {
+  KETTLE_TRY(get_steam_id(r, "signal recipient", m.to));
+  return get_blob(r, "signal payload", kMaxSignalBytes, m.payload);
+}
+Status get_body(ByteReader&, Logout&) { return {}; }
+Status get_body(ByteReader& r, LoginOk& m) {
+  KETTLE_TRY(get_steam_id(r, "login ok steam id", m.steam_id));
+  KETTLE_TRY(get_name(r, "login ok persona name", kMaxPersonaNameBytes, true, m.persona_name));
+  KETTLE_TRY(get_cert(r, "login ok certificate", m.certificate));
+  KETTLE_TRY(get_bool(r, "login ok subscribed", m.subscribed));
+  KETTLE_TRY(get_address(r, "login ok reflexive address", m.reflexive));
+  m.server_time_unix_s = r.u64();
+  return need(r, "login ok server time");
+}
+Status get_body(ByteReader& r, CertificateIssued& m) { return get_cert(r, "issued certificate", m.certificate); }
+Status get_body(ByteReader&, Ok&) { return {}; }
+Status get_body(ByteReader& r, ErrorReply& m) {
+  // Any code is accepted: a newer server may send one this client does not name yet.
+  m.code = static_cast<ResultCode>(r.u16());
+  KETTLE_TRY(need(r, "error code"));
+  return get_str(r, "error message", kMaxErrorMessageBytes, m.message);
+}
+Status get_body(ByteReader& r, Personas& m) { return get_personas(r, m.personas); }
+Status get_body(ByteReader& r, OnlineList& m) { return get_personas(r, m.personas); }
+Status get_body(ByteReader& r, PersonaChanged& m) {
+  KETTLE_TRY(get_persona(r, m.persona));
+  m.flags = r.u32();
+  return need(r, "persona change flags");
+}
+Status get_body(ByteReader& r, SignalFrom& m) {
+  KETTLE_TRY(get_steam_id(r, "signal sender", m.from));
+  return get_blob(r, "signal payload", kMaxSignalBytes, m.payload);
+}
+
+// Body alternative index for a wire kind, or -1.
+int index_of_kind(std::uint8_t kind) noexcept {
+  if (kind >= 0x01 && kind <= kRequestKinds) return kind - 0x01;
+  constexpr std::size_t kServerKinds = std::variant_size_v<Body> - kRequestKinds;
+  if (kind >= 0x81 && kind < 0x81 + kServerKinds) return static_cast<int>(kind - 0x81 + kRequestKinds);
+  return -1;
+}
+
+template <std::size_t I = 0>
+Status decode_body(ByteReader& r, std::size_t index, Body& out) {
+  if constexpr (I < std::variant_size_v<Body>) {
+    if (index == I) {
+      auto& body = out.emplace<I>();
+      return get_body(r, body);
+    }
+    return decode_body<I + 1>(r, index, out);
+  } else {
+    return make_error(Errc::internal, "control: body index out of range");
+  }
+}
+
+}  // namespace
+
+std::uint8_t kind_of(const Body& b) noexcept {
+  const std::size_t i = b.index();
+  return static_cast<std::uint8_t>(i < kRequestKinds ? 0x01 + i : 0x81 + (i - kRequestKinds));
+}
+
+std::string_view kind_name(std::uint8_t kind) noexcept {
+  switch (kind) {
+    case kKindLogin:
+      return "Login";
+    case kKindRefreshCertificate:
+      return "RefreshCertificate";
+    case kKindSetPersonaName:
+      return "SetPersonaName";
+    case kKindGetPersonas:
+      return "GetPersonas";
+    case kKindListOnline:
+      return "ListOnline";
+    case kKindSendSignal:
+      return "SendSignal";
+    case kKindLogout:
+      return "Logout";
+    case kKindLoginOk:
+      return "LoginOk";
+    case kKindCertificateIssued:
+      return "CertificateIssued";
+    case kKindOk:
+      return "Ok";
+    case kKindErrorReply:
+      return "Error";
+    case kKindPersonas:
+      return "Personas";
+    case kKindOnlineList:
+      return "OnlineList";
+    case kKindPersonaChanged:
+      return "PersonaChanged";
+    case kKindSignalFrom:
+      return "SignalFrom";
+    default:
+      return "unknown";
+  }
+}
+
+std::string_view result_code_name(ResultCode c) noexcept {
+  switch (c) {
+    case ResultCode::ok:
+      return "ok";
+    case ResultCode::fail:
+      return "fail";
+    case ResultCode::no_connection:
+      return "no_connection";
+    case ResultCode::invalid_password:
+      return "invalid_password";
+    case ResultCode::invalid_param:
+      return "invalid_param";
+    case ResultCode::access_denied:
+      return "access_denied";
+    case ResultCode::timeout:
+      return "timeout";
+    case ResultCode::service_unavailable:
+      return "service_unavailable";
+    case ResultCode::limit_exceeded:
+      return "limit_exceeded";
+    case ResultCode::expired:
+      return "expired";
+    case ResultCode::invalid_name:
+      return "invalid_name";
+    case ResultCode::unsupported:
+      return "unsupported";
+    case ResultCode::invalid_certificate:
+      return "invalid_certificate";
+  }
+  return "unknown";
+}
+
+std::vector<std::uint8_t> encode(const Message& m) {
+  SizeCounter counter;
+  put_message(counter, m);
+  std::vector<std::uint8_t> out(counter.size());
+  ByteWriter w(out);
+  put_message(w, m);
+  assert(w.ok() && w.size() == out.size());
+  return out;
+}
+
+Result<Message> decode(Bytes data) {
+  ByteReader r(data);
+  const std::uint8_t kind = r.u8();
+  Message m;
+  m.request_id = r.u32();
+  if (!r.ok()) return truncated("header");
+  const int index = index_of_kind(kind);
+  if (index < 0)
+    return malformed(
+        "header", "unknown kind 0x" + [kind] {
+          static constexpr char kHex[] = "0123456789abcdef";
+          return std::string{kHex[kind >> 4], kHex[kind & 0xf]};
+        }());
+  KETTLE_TRY(decode_body(r, static_cast<std::size_t>(index), m.body));
+  if (!r.empty()) {
+    return malformed(kind_name(kind), std::to_string(r.remaining()) + " trailing bytes");
+  }
+  return m;
+}
+
+}  // namespace kettle::control
