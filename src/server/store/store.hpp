@@ -17,6 +17,8 @@
 
 namespace kettle::server {
 
+inline constexpr std::size_t kMaxAppNameBytes = 128;  // App::name, same rules as a persona name
+
 struct Account {
   std::uint32_t account_id = 0;  // SteamID::individual(account_id); ≥ 1, never reused
   std::string login_name;        // unique, case-sensitive, ≤ control::kMaxLoginNameBytes
