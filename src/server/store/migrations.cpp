@@ -69,7 +69,7 @@ Status check_is_kettle(sqlite3* db, const std::string& path) {
   auto ours = count_tables(db, path, "name = 'schema_migrations'");
   if (!ours) return std::move(ours).error();
   if (*ours == 1) return {};
-  auto others = count_tables(db, path, "name NOT LIKE 'sqlite_%'");
+  auto others = count_tables(db, path, "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
   if (!others) return std::move(others).error();
   if (*others > 0) {
     return make_error(Errc::malformed, "database file " + path + " is corrupt or not a Kettle database: it holds " +

@@ -2,6 +2,7 @@
 // must give a clear error value, no crash, and be left as it was.
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "server/store/migrations.hpp"
 #include "server/store/store.hpp"
@@ -59,6 +60,28 @@ TEST(SqliteStoreOpen, MigrationsAreRecordedOnceEach) {
   for (const char* t : {"accounts", "apps", "grants", "schema_migrations", "tokens"}) {
     EXPECT_NE(std::find(tables.begin(), tables.end(), t), tables.end()) << t;
   }
+}
+
+// Two servers started against one new file at once: each step is applied exactly once (the
+// second opener waits on BEGIN IMMEDIATE, then finds nothing pending).
+TEST(SqliteStoreOpen, ConcurrentOpensOfANewFileMigrateOnce) {
+  TempDir dir;
+  const std::string path = dir.file("k.db");
+  constexpr int kOpeners = 4;
+  std::vector<Result<std::unique_ptr<Store>>> results;
+  for (int i = 0; i < kOpeners; ++i) results.emplace_back(Errc::internal, "not run");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) threads.emplace_back([&, i] { results[i] = open_sqlite_store(path); });
+  for (auto& t : threads) t.join();
+  for (auto& r : results) ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const int latest = sqlite::latest_schema_version();
+  EXPECT_EQ(raw_query(path, "SELECT count(*) FROM schema_migrations"),
+            std::vector<std::string>{std::to_string(latest)});
+  // And they all work on the same data.
+  ASSERT_TRUE((*results[0])->create_account("alice", CredentialKind::none, "", 1).ok());
+  auto seen = (*results[kOpeners - 1])->find_account("alice");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->has_value());
 }
 
 TEST(SqliteStoreOpen, NewerSchemaIsUnsupported) {
