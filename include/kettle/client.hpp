@@ -114,6 +114,12 @@ class EmbeddedServer {
   struct Options {
     std::string db_path;  // empty: a fresh temporary file, deleted on destruction
     bool http = false;    // also serve /healthz, /metrics, /api/status on a random port
+    // For restarting "the same server" (tests): a fixed UDP address and signing key. Defaults:
+    // a random loopback port and a fresh random key.
+    std::string udp = "127.0.0.1:0";
+    std::string key_seed_hex;  // 64 hex chars (the kettle-server key file format); secret
+    double certificate_lifetime_s = 3600;
+    double backend_liveness_s = 20;
   };
   // nullptr with `error` filled if the server could not start.
   static std::unique_ptr<EmbeddedServer> Start(const Options& options, std::string* error = nullptr);

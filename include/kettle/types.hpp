@@ -22,6 +22,7 @@ enum EResult : int {
   k_EResultFail = 2,
   k_EResultNoConnection = 3,
   k_EResultInvalidPassword = 5,
+  k_EResultLoggedInElsewhere = 6,  // SteamServersDisconnected_t: another login took this account
   k_EResultInvalidParam = 8,
   k_EResultAccessDenied = 15,
   k_EResultTimeout = 16,

@@ -1,0 +1,60 @@
+// The per-client callback queue behind Client::RunCallbacks (spec p2p-api.md §0.5).
+//
+// Any thread posts; run() delivers on the calling thread exactly the callbacks queued when it
+// started, in posting order. Callbacks posted while run() is delivering (by the I/O thread or by
+// a handler calling the API) wait for the next run(). A run() that starts while another is
+// delivering — a nested call from a handler, or a second thread — returns at once. Handlers may
+// subscribe, unsubscribe and call any Client method: no lock is held while a handler runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace kettle::client {
+
+class CallbackQueue {
+ public:
+  using Handle = std::uint64_t;
+  using RawHandler = std::function<void(const void*)>;
+
+  template <class T>
+  void post(const T& value) {
+    post_raw(T::k_iCallback, std::make_shared<const T>(value));
+  }
+  void post_raw(int callback_id, std::shared_ptr<const void> data);
+
+  Handle subscribe(int callback_id, RawHandler fn);
+  // Unknown or already removed handles are ignored. A handler unsubscribed from inside another
+  // handler is not called for the rest of the current run().
+  void unsubscribe(Handle h);
+
+  void run();
+  void clear();  // drops queued callbacks (Shutdown); subscriptions stay
+  std::size_t queued() const;
+  // True while a run() is delivering (used to make a nested RunCallbacks a no-op at once).
+  bool delivering() const noexcept { return running_.load(std::memory_order_acquire); }
+
+ private:
+  struct Sub {
+    int callback_id = 0;
+    RawHandler fn;
+    std::atomic<bool> active{true};
+  };
+  struct Item {
+    int callback_id = 0;
+    std::shared_ptr<const void> data;
+  };
+
+  mutable std::mutex mu_;
+  std::deque<Item> queue_;
+  std::map<Handle, std::shared_ptr<Sub>> subs_;
+  Handle next_handle_ = 1;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace kettle::client
