@@ -305,7 +305,8 @@ Result<ServerConfig> parse_server_config(const std::vector<std::string>& args, c
   auto value_flag = [&](const char* name, const char* type, const std::string& help) {
     app.add_option_function<std::string>(
            name, [&given, name](const std::string& v) { given[name] = v; }, help)
-        ->type_name(type);
+        ->type_name(type)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a repeated flag: the last one wins
   };
   value_flag("--udp", "HOST:PORT", "UDP address for clients (default 127.0.0.1:27015)");
   value_flag("--http", "HOST:PORT|off", "HTTP address for /healthz, /metrics, /api/status (default 127.0.0.1:27080)");

@@ -129,6 +129,14 @@ TEST_F(ServerConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   EXPECT_EQ(c.options.db_path, "kettle.db");
 }
 
+TEST_F(ServerConfigTest, RepeatedFlagLastOneWins) {
+  // Wrapper scripts append overrides to a fixed command line.
+  auto c = parse_ok({"--db", "a.db", "--http", "off", "--db", "b.db", "--http", "127.0.0.1:1"});
+  EXPECT_EQ(c.options.db_path, "b.db");
+  ASSERT_TRUE(c.options.http.has_value());
+  EXPECT_EQ(*c.options.http, addr("127.0.0.1:1"));
+}
+
 TEST_F(ServerConfigTest, ConfigFlagBeatsConfigEnvironment) {
   const std::string a = write("a.json", R"({"db": "a.db"})");
   const std::string b = write("b.json", R"({"db": "b.db"})");
