@@ -1,0 +1,311 @@
+#include "server/server_core.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/log.hpp"
+
+namespace kettle::server {
+
+using control::ResultCode;
+
+namespace {
+
+constexpr std::uint64_t kServerCertificateYears = 100;
+
+std::string hex_u8(std::uint8_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return {'0', 'x', kDigits[v >> 4], kDigits[v & 15]};
+}
+
+// request_id of a message decode() refused, if its header is intact, so the error reply can
+// still be matched by a client that merely sent a kind this server does not know.
+std::uint32_t peek_request_id(Bytes data) {
+  if (data.size() < 5) return 0;
+  return static_cast<std::uint32_t>(data[1]) | static_cast<std::uint32_t>(data[2]) << 8 |
+         static_cast<std::uint32_t>(data[3]) << 16 | static_cast<std::uint32_t>(data[4]) << 24;
+}
+
+bool known_kind(std::uint8_t kind) {
+  return (kind >= control::kKindLogin && kind <= control::kKindLogout) ||
+         (kind >= control::kKindLoginOk && kind <= control::kKindSignalFrom);
+}
+
+}  // namespace
+
+crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_t now_unix_s) {
+  crypto::Identity id;
+  id.key = key;
+  id.trust_root = key.pub;
+  id.cert = crypto::Certificate::issue(key, kServerSteamID, 0, key.pub,
+                                       now_unix_s + kServerCertificateYears * 365 * 24 * 3600);
+  return id;
+}
+
+ServerCore::ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
+                       AuthPool& auth)
+    : options_(options), store_(store), metrics_(metrics), endpoint_(endpoint), auth_(auth) {
+  for (const auto& app : options_.apps) {
+    auto& names = app_allow_[app.app_id];
+    names.insert(app.allow.begin(), app.allow.end());
+  }
+}
+
+Session* ServerCore::find(Conn c) {
+  auto it = sessions_.find(c);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void ServerCore::process(Instant now) {
+  for (auto& done : auth_.take_completions()) done();
+  while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
+  while (endpoint_.poll_message(msg_)) on_message(msg_, now);
+  // A message may have closed a connection (logout, replaced session): pick up its event now.
+  while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
+}
+
+void ServerCore::on_event(const transport::Event& ev, Instant now) {
+  if (const auto* c = std::get_if<transport::Connected>(&ev)) {
+    auto s = std::make_unique<Session>();
+    s->conn = c->conn;
+    s->serial = next_serial_++;
+    s->peer_key = c->peer.public_key;
+    s->peer_address = c->peer_address;
+    logger("server")->debug("connected conn={} addr={}", c->conn, c->peer_address.to_string());
+    sessions_[c->conn] = std::move(s);
+    update_gauges();
+    return;
+  }
+  const auto& cl = std::get<transport::Closed>(ev);
+  Session* s = find(cl.conn);
+  if (s == nullptr) return;
+  logger("server")->debug("closed conn={} account={} reason={} by_peer={}", cl.conn, s->account_id,
+                          transport::close_reason_name(cl.reason), cl.by_peer);
+  go_offline(*s, now);
+  unwatch_all(*s);
+  sessions_.erase(cl.conn);
+  update_gauges();
+}
+
+void ServerCore::on_message(const transport::Message& m, Instant now) {
+  Session* s = find(m.conn);
+  if (s == nullptr) return;
+  metrics_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  metrics_.bytes_in.fetch_add(m.data.size(), std::memory_order_relaxed);
+  if (m.channel != control::kControlChannel) {
+    // Only the control channel is defined on a server connection; ignore the rest.
+    metrics_.errors.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto decoded = control::decode(m.data);
+  if (!decoded) {
+    const std::uint8_t kind = m.data.empty() ? 0 : m.data[0];
+    if (!m.data.empty() && control::is_request_kind(kind) && !known_kind(kind)) {
+      send_error(*s, peek_request_id(m.data), ResultCode::unsupported,
+                 "unknown message kind " + hex_u8(kind) + " (control protocol version " +
+                     std::to_string(control::kControlVersion) + ")",
+                 now);
+      return;
+    }
+    logger("server")->info("malformed conn={} account={} error=\"{}\"", s->conn, s->account_id,
+                           decoded.error().to_string());
+    send_error(*s, 0, ResultCode::invalid_param, decoded.error().to_string(), now);
+    return;
+  }
+  dispatch(*s, std::move(*decoded), now);
+}
+
+void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
+  const std::uint32_t rid = m.request_id;
+  if (auto* login = std::get_if<control::Login>(&m.body)) {
+    handle_login(s, rid, std::move(*login), now);
+    return;
+  }
+  if (!s.logged_in) {
+    send_error(s, rid, ResultCode::access_denied, "log in first", now);
+    return;
+  }
+  std::visit(
+      [&](auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, control::RefreshCertificate>) {
+          handle_refresh(s, rid, now);
+        } else if constexpr (std::is_same_v<T, control::SetPersonaName>) {
+          handle_set_persona(s, rid, body, now);
+        } else if constexpr (std::is_same_v<T, control::GetPersonas>) {
+          handle_get_personas(s, rid, body, now);
+        } else if constexpr (std::is_same_v<T, control::ListOnline>) {
+          handle_list_online(s, rid, body, now);
+        } else if constexpr (std::is_same_v<T, control::SendSignal>) {
+          handle_send_signal(s, rid, std::move(body), now);
+        } else if constexpr (std::is_same_v<T, control::Logout>) {
+          handle_logout(s, rid, now);
+        } else {
+          send_error(s, rid, ResultCode::invalid_param,
+                     "unexpected message " + std::string(control::kind_name(control::kind_of(body))) +
+                         " (server-to-client kind)",
+                     now);
+        }
+      },
+      m.body);
+}
+
+void ServerCore::send(Session& s, std::uint32_t request_id, control::Body body, Instant now) {
+  const auto bytes = control::encode(control::Message{request_id, std::move(body)});
+  const Status st = endpoint_.send(s.conn, control::kControlChannel, transport::SendType::reliable, bytes, now);
+  if (st) {
+    metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
+    metrics_.bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
+    return;
+  }
+  if (st.code() == Errc::would_block) {
+    // The client stopped reading (4 MiB unacknowledged): drop it rather than buffer more.
+    logger("server")->warn("send buffer full conn={} account={}: closing", s.conn, s.account_id);
+    (void)endpoint_.close(s.conn, kCloseSendBufferFull, "send buffer full: client is not reading", now);
+  }
+}
+
+void ServerCore::send_error(Session& s, std::uint32_t request_id, ResultCode code, std::string message, Instant now) {
+  metrics_.errors.fetch_add(1, std::memory_order_relaxed);
+  if (message.size() > control::kMaxErrorMessageBytes) message.resize(control::kMaxErrorMessageBytes);
+  send(s, request_id, control::ErrorReply{code, std::move(message)}, now);
+}
+
+// ---------------------------------------------------------------- requests after login
+
+void ServerCore::handle_refresh(Session& s, std::uint32_t rid, Instant now) {
+  metrics_.certificates_issued.fetch_add(1, std::memory_order_relaxed);
+  send(s, rid, control::CertificateIssued{issue_certificate(s)}, now);
+}
+
+void ServerCore::handle_set_persona(Session& s, std::uint32_t rid, const control::SetPersonaName& m, Instant now) {
+  if (auto st = control::validate_name(m.name, control::kMaxPersonaNameBytes); !st) {
+    send_error(s, rid, ResultCode::invalid_name, "persona name: " + st.error().message, now);
+    return;
+  }
+  if (auto st = store_.set_persona_name(s.account_id, m.name); !st) {
+    logger("server")->error("set_persona_name account={} error=\"{}\"", s.account_id, st.error().to_string());
+    send_error(s, rid, ResultCode::fail, "could not store the name", now);
+    return;
+  }
+  s.persona_name = m.name;
+  send(s, rid, control::Ok{}, now);
+  notify_watchers(s.account_id, persona_of(s), control::kPersonaChangeName, now);
+}
+
+void ServerCore::handle_get_personas(Session& s, std::uint32_t rid, const control::GetPersonas& m, Instant now) {
+  control::Personas reply;
+  reply.personas.reserve(m.steam_ids.size());
+  for (const SteamID id : m.steam_ids) {
+    control::PersonaInfo info;
+    info.steam_id = id;
+    info.exists = false;
+    if (!id.BIndividualAccount()) {
+      reply.personas.push_back(std::move(info));
+      continue;
+    }
+    const std::uint32_t account = id.account_id();
+    if (auto it = online_.find(account); it != online_.end()) {
+      info = persona_of(*sessions_.at(it->second));
+    } else if (auto found = store_.find_account(account); found && found->has_value()) {
+      info.name = (*found)->persona_name;
+      info.exists = true;
+    }
+    if (s.watching.size() < kMaxWatchedPerSession && s.watching.insert(account).second) {
+      watchers_[account].insert(s.conn);
+    }
+    reply.personas.push_back(std::move(info));
+  }
+  send(s, rid, std::move(reply), now);
+}
+
+void ServerCore::handle_list_online(Session& s, std::uint32_t rid, const control::ListOnline& m, Instant now) {
+  if (!options_.allow_list_online) {
+    send_error(s, rid, ResultCode::access_denied, "listing online users is disabled on this server", now);
+    return;
+  }
+  control::OnlineList reply;
+  for (const auto& [account, conn] : online_) {
+    if (reply.personas.size() >= control::kMaxListItems) break;
+    const Session& other = *sessions_.at(conn);
+    if (m.app_id != 0 && other.app_id != m.app_id) continue;
+    reply.personas.push_back(persona_of(other));
+  }
+  send(s, rid, std::move(reply), now);
+}
+
+void ServerCore::handle_send_signal(Session& s, std::uint32_t rid, control::SendSignal m, Instant now) {
+  auto it = m.to.BIndividualAccount() ? online_.find(m.to.account_id()) : online_.end();
+  if (it == online_.end()) {
+    send_error(s, rid, ResultCode::no_connection, "user not online", now);
+    return;
+  }
+  Session& target = *sessions_.at(it->second);
+  send(target, 0, control::SignalFrom{s.steam_id(), std::move(m.payload)}, now);
+  metrics_.signals_relayed.fetch_add(1, std::memory_order_relaxed);
+  send(s, rid, control::Ok{}, now);
+}
+
+void ServerCore::handle_logout(Session& s, std::uint32_t rid, Instant now) {
+  logger("server")->info("logout account={} conn={}", s.account_id, s.conn);
+  send(s, rid, control::Ok{}, now);
+  go_offline(s, now);
+  (void)endpoint_.close(s.conn, kCloseLogout, "logged out", now);  // graceful: the Ok goes first
+}
+
+// ---------------------------------------------------------------- presence
+
+control::PersonaInfo ServerCore::persona_of(const Session& s) const {
+  control::PersonaInfo info;
+  info.steam_id = s.steam_id();
+  info.name = s.persona_name;
+  info.state = s.logged_in ? control::PersonaState::online : control::PersonaState::offline;
+  info.app_id = s.logged_in ? s.app_id : 0;
+  info.exists = true;
+  return info;
+}
+
+void ServerCore::go_offline(Session& s, Instant now) {
+  if (!s.logged_in) return;
+  s.logged_in = false;
+  if (auto it = online_.find(s.account_id); it != online_.end() && it->second == s.conn) online_.erase(it);
+  if (auto st = store_.touch(s.account_id, static_cast<std::int64_t>(unix_now_s())); !st) {
+    logger("server")->warn("touch account={} error=\"{}\"", s.account_id, st.error().to_string());
+  }
+  update_gauges();
+  notify_watchers(s.account_id, persona_of(s), control::kPersonaChangeGoneOffline, now);
+}
+
+void ServerCore::notify_watchers(std::uint32_t account_id, const control::PersonaInfo& info, std::uint32_t flags,
+                                 Instant now) {
+  auto it = watchers_.find(account_id);
+  if (it == watchers_.end()) return;
+  // send() may close a watcher whose buffer is full; that only queues an event, so the set
+  // stays valid while we iterate.
+  for (const Conn c : it->second) {
+    if (Session* w = find(c); w != nullptr && w->logged_in) send(*w, 0, control::PersonaChanged{info, flags}, now);
+  }
+}
+
+void ServerCore::unwatch_all(Session& s) {
+  for (const std::uint32_t account : s.watching) {
+    auto it = watchers_.find(account);
+    if (it == watchers_.end()) continue;
+    it->second.erase(s.conn);
+    if (it->second.empty()) watchers_.erase(it);
+  }
+  s.watching.clear();
+}
+
+void ServerCore::update_gauges() {
+  metrics_.connections.store(sessions_.size(), std::memory_order_relaxed);
+  metrics_.clients_online.store(online_.size(), std::memory_order_relaxed);
+}
+
+void ServerCore::close_all(Instant now) {
+  for (auto& [conn, s] : sessions_) {
+    (void)endpoint_.close(conn, kCloseServerShutdown, "server shutting down", now);
+  }
+}
+
+}  // namespace kettle::server

@@ -1,0 +1,96 @@
+// The protocol logic of kettle-server: sessions, login, persona names, presence and signal
+// relay (docs/server.md). Sans-IO like the transport below it: the I/O thread feeds it the
+// Endpoint's events and channel-0 messages and runs auth completions; it answers through
+// Endpoint::send/close. Everything here runs on that one thread except the jobs it hands to
+// the AuthPool, which touch only the Store (thread-safe) and their own captured values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "control/messages.hpp"
+#include "core/time.hpp"
+#include "crypto/certificate.hpp"
+#include "server/auth_pool.hpp"
+#include "server/server.hpp"
+#include "server/session.hpp"
+#include "server/store/store.hpp"
+#include "transport/endpoint.hpp"
+
+namespace kettle::server {
+
+// The server's own identity on the wire: a "game server" SteamID (universe 1, type 3,
+// account 1), app 0, self-issued by the server key with a ~100-year expiry.
+inline constexpr SteamID kServerSteamID{0x0130000000000001ULL};
+crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_t now_unix_s);
+
+class ServerCore {
+ public:
+  ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
+             AuthPool& auth);
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+
+  // Drains the endpoint's events and messages and the auth completions. I/O thread.
+  void process(Instant now);
+  void on_event(const transport::Event& ev, Instant now);
+  void on_message(const transport::Message& m, Instant now);
+
+  // Closes every session with kCloseServerShutdown (CLOSE reaches clients at once).
+  void close_all(Instant now);
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+  std::size_t online_count() const noexcept { return online_.size(); }
+
+ private:
+  using Conn = transport::ConnectionId;
+
+  Session* find(Conn c);
+  void send(Session& s, std::uint32_t request_id, control::Body body, Instant now);
+  void send_error(Session& s, std::uint32_t request_id, control::ResultCode code, std::string message, Instant now);
+  void dispatch(Session& s, control::Message m, Instant now);
+
+  // ---- login (login.cpp) ----
+  void handle_login(Session& s, std::uint32_t rid, control::Login login, Instant now);
+  void login_dev(Session& s, std::uint32_t rid, const control::Login& login, Instant now);
+  void login_password(Session& s, std::uint32_t rid, control::Login login, Instant now);
+  void login_token(Session& s, std::uint32_t rid, const control::Login& login, Instant now);
+  void login_certificate(Session& s, std::uint32_t rid, const control::Login& login, Instant now);
+  void login_failed(Session& s, std::uint32_t rid, control::ResultCode code, std::string message, Instant now);
+  void complete_login(Session& s, std::uint32_t rid, const Account& account, std::uint32_t app_id, Instant now);
+  bool entitled(const Account& account, std::uint32_t app_id);
+  crypto::Certificate issue_certificate(const Session& s);
+
+  // ---- requests after login ----
+  void handle_refresh(Session& s, std::uint32_t rid, Instant now);
+  void handle_set_persona(Session& s, std::uint32_t rid, const control::SetPersonaName& m, Instant now);
+  void handle_get_personas(Session& s, std::uint32_t rid, const control::GetPersonas& m, Instant now);
+  void handle_list_online(Session& s, std::uint32_t rid, const control::ListOnline& m, Instant now);
+  void handle_send_signal(Session& s, std::uint32_t rid, control::SendSignal m, Instant now);
+  void handle_logout(Session& s, std::uint32_t rid, Instant now);
+
+  // ---- presence ----
+  control::PersonaInfo persona_of(const Session& s) const;
+  void go_offline(Session& s, Instant now);
+  void notify_watchers(std::uint32_t account_id, const control::PersonaInfo& info, std::uint32_t flags, Instant now);
+  void unwatch_all(Session& s);
+  void update_gauges();
+
+  const ServerOptions& options_;
+  Store& store_;
+  Metrics& metrics_;
+  transport::Endpoint& endpoint_;
+  AuthPool& auth_;
+  std::unordered_map<std::uint32_t, std::unordered_set<std::string>> app_allow_;  // AppRule::allow by app
+  std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
+  std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)
+  std::unordered_map<std::uint32_t, std::unordered_set<Conn>> watchers_;  // account id → watching sessions
+  std::uint64_t next_serial_ = 1;
+  transport::Message msg_;  // reused by process()
+};
+
+}  // namespace kettle::server

@@ -1,0 +1,73 @@
+// Hostile or confused input on the control channel: malformed bytes, unknown kinds, requests
+// before login, server-to-client kinds. Every case gets an error reply and the session stays.
+#include <gtest/gtest.h>
+
+#include "server/server_fixture.hpp"
+
+namespace kettle::server::test {
+namespace {
+
+using control::ResultCode;
+
+TEST_F(ServerTest, RequestsBeforeLoginAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto c = connect();
+  ASSERT_NE(c, 0u);
+  EXPECT_TRUE(is_error(node_->request(c, control::GetPersonas{{SteamID::individual(1)}}), ResultCode::access_denied,
+                       "log in first"));
+  EXPECT_TRUE(is_error(node_->request(c, control::SetPersonaName{"x"}), ResultCode::access_denied));
+  EXPECT_TRUE(is_error(node_->request(c, control::SendSignal{SteamID::individual(1), {1}}), ResultCode::access_denied));
+  EXPECT_TRUE(is_error(node_->request(c, control::RefreshCertificate{}), ResultCode::access_denied));
+  EXPECT_TRUE(is_error(node_->request(c, control::ListOnline{}), ResultCode::access_denied));
+  auto ok = node_->request(c, dev_login("alice"));
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(std::holds_alternative<control::LoginOk>(ok->body));
+}
+
+TEST_F(ServerTest, MalformedBytesGetAnErrorAndTheSessionStays) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  const std::uint64_t errors_before = server_->metrics().errors.load();
+  const std::vector<std::vector<std::uint8_t>> garbage = {
+      {0x03},                                // truncated header
+      {0x03, 1, 0, 0, 0, 0xff, 0xff, 0xff},  // SetPersonaName with a bad length
+      {0x07, 2, 0, 0, 0, 0x00},              // Logout with a trailing byte
+      {0x00, 0, 0, 0, 0},                    // kind 0
+  };
+  for (const auto& g : garbage) {
+    ASSERT_TRUE(node_->send_raw(a, g));
+    EXPECT_TRUE(is_error(node_->wait_reply(a, 0), ResultCode::invalid_param));
+  }
+  EXPECT_EQ(server_->metrics().errors.load(), errors_before + garbage.size());
+  auto p = node_->request(a, control::GetPersonas{{SteamID::individual(1)}});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(std::holds_alternative<control::Personas>(p->body));
+  EXPECT_FALSE(node_->conn(a).closed);
+}
+
+TEST_F(ServerTest, UnknownRequestKindIsUnsupportedWithItsRequestId) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  ASSERT_TRUE(node_->send_raw(a, std::vector<std::uint8_t>{0x42, 77, 0, 0, 0, 1, 2, 3}));
+  EXPECT_TRUE(is_error(node_->wait_reply(a, 77), ResultCode::unsupported, "unknown message kind 0x42"));
+}
+
+TEST_F(ServerTest, ServerToClientKindsFromAClientAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  EXPECT_TRUE(is_error(node_->request(a, control::Ok{}), ResultCode::invalid_param, "unexpected message"));
+  EXPECT_TRUE(is_error(node_->request(a, control::SignalFrom{SteamID::individual(1), {1}}), ResultCode::invalid_param));
+}
+
+TEST_F(ServerTest, SecondLoginOnTheSameConnectionIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  EXPECT_TRUE(is_error(node_->request(a, dev_login("bob")), ResultCode::invalid_param, "already logged in"));
+}
+
+}  // namespace
+}  // namespace kettle::server::test
