@@ -72,7 +72,7 @@ void ServerSession::begin_init(Instant now) {
 
 bool ServerSession::certificate_usable() const {
   // A margin so a certificate does not expire between the handshake and the Login.
-  return certificate_ && certificate_->expiry_unix_s > server_now_s() + 30;
+  return certificate_ && certificate_->expiry_unix_s > server_now_s() + 5;
 }
 
 std::uint64_t ServerSession::server_now_s() const {
