@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "core/log.hpp"
 #include "crypto/keys.hpp"
 #include "kettle/client.hpp"
 #include "server/server.hpp"
@@ -110,12 +111,34 @@ std::unique_ptr<EmbeddedServer> EmbeddedServer::Start(const Options& options, st
   return std::unique_ptr<EmbeddedServer>(new EmbeddedServer(std::move(impl)));
 }
 
+namespace {
+struct SharedSlot {
+  std::mutex mu;
+  std::unique_ptr<EmbeddedServer> server;
+};
+SharedSlot& shared_slot() {
+  static SharedSlot slot;
+  return slot;
+}
+}  // namespace
+
 EmbeddedServer* EmbeddedServer::shared(std::string* error) {
-  static std::mutex mu;
-  static std::unique_ptr<EmbeddedServer> instance;
-  std::lock_guard lock(mu);
-  if (!instance) instance = Start(Options{}, error);  // a failed start is retried on the next call
-  return instance.get();
+  SharedSlot& slot = shared_slot();
+  std::lock_guard lock(slot.mu);
+  if (slot.server) return slot.server.get();
+  slot.server = Start(Options{}, error);  // a failed start is retried on the next call
+  if (slot.server) {
+    // Stop the server at exit before the statics it uses (spdlog's registry, which exists by
+    // now) are destroyed: atexit handlers run in reverse order of registration, interleaved with
+    // static destructors, so this one runs first.
+    (void)logger("client");
+    std::atexit([] {
+      SharedSlot& s = shared_slot();
+      std::lock_guard l(s.mu);
+      s.server.reset();
+    });
+  }
+  return slot.server.get();
 }
 
 std::string EmbeddedServer::address() const { return impl_->server->udp_address().to_string(); }
