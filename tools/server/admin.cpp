@@ -31,16 +31,21 @@ Result<server::Account> existing_account(server::Store& store, const std::string
   return **a;
 }
 
+// The password in the --password-env variable, hashed.
+Result<std::string> password_hash_from_env(const server::ServerConfig& cfg) {
+  const char* pw = std::getenv(cfg.admin.password_env->c_str());
+  if (pw == nullptr || *pw == '\0') {
+    return Error{Errc::invalid_argument,
+                 "--password-env: variable " + *cfg.admin.password_env + " is not set or empty"};
+  }
+  return server::hash_password(pw);
+}
+
 Status account_add(server::Store& store, const server::ServerConfig& cfg, std::FILE* out) {
   server::CredentialKind kind = server::CredentialKind::none;
   std::string hash;
   if (cfg.admin.password_env) {
-    const char* pw = std::getenv(cfg.admin.password_env->c_str());
-    if (pw == nullptr || *pw == '\0') {
-      return Error{Errc::invalid_argument,
-                   "--password-env: variable " + *cfg.admin.password_env + " is not set or empty"};
-    }
-    auto h = server::hash_password(pw);
+    auto h = password_hash_from_env(cfg);
     if (!h) return std::move(h).error();
     kind = server::CredentialKind::password;
     hash = std::move(*h);
@@ -62,6 +67,16 @@ Status account_token(server::Store& store, const server::ServerConfig& cfg, std:
   KETTLE_TRY(store.add_token(a->account_id, server::hash_token(token), now_unix_s()));
   // The only place the token ever appears; the store keeps its hash.
   std::fprintf(out, "%s\n", token.c_str());
+  return {};
+}
+
+Status account_passwd(server::Store& store, const server::ServerConfig& cfg, std::FILE* out) {
+  auto a = existing_account(store, cfg.admin.name);
+  if (!a) return std::move(a).error();
+  auto h = password_hash_from_env(cfg);
+  if (!h) return std::move(h).error();
+  KETTLE_TRY(store.set_credential(a->account_id, server::CredentialKind::password, *h));
+  std::fprintf(out, "password set for %s\n", a->login_name.c_str());
   return {};
 }
 
@@ -113,6 +128,10 @@ Status run_admin(const server::ServerConfig& cfg, std::FILE* out) {
     case Command::account_token:
       st = account_token(**store, cfg, out);
       what = "account token " + cfg.admin.name;
+      break;
+    case Command::account_passwd:
+      st = account_passwd(**store, cfg, out);
+      what = "account passwd " + cfg.admin.name;
       break;
     case Command::account_list:
       st = account_list(**store, out);

@@ -4,6 +4,7 @@
 //   kettle-server --config /etc/kettle/server.json
 //   kettle-server --print-public-key         # the 64-hex key clients pin (last stdout line)
 //   kettle-server account add alice --password-env ALICE_PW
+//   kettle-server account passwd alice --password-env ALICE_PW
 //   kettle-server account token alice        # prints a new access token once
 //   kettle-server account list
 //   kettle-server app add 480 --name Spacewar [--closed] [--grant alice]

@@ -333,6 +333,10 @@ Result<ServerConfig> parse_server_config(const std::vector<std::string>& args, c
                           "environment variable holding the password (without: no password; use a token)");
   auto* account_token = account->add_subcommand("token", "issue a new access token (printed once)");
   account_token->add_option("NAME", cfg.admin.name, "login name")->required();
+  auto* account_passwd = account->add_subcommand("passwd", "set an account's password");
+  account_passwd->add_option("NAME", cfg.admin.name, "login name")->required();
+  account_passwd->add_option("--password-env", password_env, "environment variable holding the new password")
+      ->required();
   auto* account_list = account->add_subcommand("list", "list accounts");
   auto* app_cmd = app.add_subcommand("app", "manage apps in the --db file");
   app_cmd->require_subcommand(1);
@@ -363,6 +367,9 @@ Result<ServerConfig> parse_server_config(const std::vector<std::string>& args, c
     if (!password_env.empty()) cfg.admin.password_env = password_env;
   } else if (account_token->parsed()) {
     cfg.command = Command::account_token;
+  } else if (account_passwd->parsed()) {
+    cfg.command = Command::account_passwd;
+    cfg.admin.password_env = password_env;
   } else if (account_list->parsed()) {
     cfg.command = Command::account_list;
   } else if (app_add->parsed()) {

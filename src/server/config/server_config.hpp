@@ -33,6 +33,7 @@ enum class Command {
   help,              // --help: print ServerConfig::help_text, exit 0
   account_add,       // account add NAME [--password-env VAR]
   account_token,     // account token NAME
+  account_passwd,    // account passwd NAME --password-env VAR
   account_list,      // account list
   app_add,           // app add APP_ID [--name N] [--closed] [--grant NAME]...
 };

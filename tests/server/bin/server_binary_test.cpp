@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "child.hpp"
+#include "server/store/credentials.hpp"
+#include "server/store/store.hpp"
 
 namespace kettle::test {
 namespace {
@@ -285,13 +287,54 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
   const Outcome again = run({"account", "token", "alice", "--db", db});
   EXPECT_NE(last_line(again.out), token);  // a new one each time
 
+  r = run({"account", "passwd", "bob", "--password-env", "BOB_PW", "--db", db}, {{"BOB_PW", "battery staple"}});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.out, "password set for bob\n");
+
+  {
+    // What landed in the database: password hashes that verify, the token's hash only.
+    auto store = server::open_sqlite_store(db);
+    ASSERT_TRUE(store.ok()) << store.error().to_string();
+    auto alice = (*store)->find_account("alice");
+    auto bob = (*store)->find_account("bob");
+    ASSERT_TRUE(alice.ok() && alice->has_value() && bob.ok() && bob->has_value());
+    auto cred = (*store)->credential((*alice)->account_id);
+    ASSERT_TRUE(cred.ok() && cred->has_value());
+    EXPECT_EQ((*cred)->kind, server::CredentialKind::password);
+    EXPECT_TRUE(server::verify_password((*cred)->hash, "correct horse"));
+    EXPECT_FALSE(server::verify_password((*cred)->hash, "battery staple"));
+    cred = (*store)->credential((*bob)->account_id);
+    ASSERT_TRUE(cred.ok() && cred->has_value());
+    EXPECT_EQ((*cred)->kind, server::CredentialKind::password);
+    EXPECT_TRUE(server::verify_password((*cred)->hash, "battery staple"));
+    auto owner = (*store)->find_token(server::hash_token(token));
+    ASSERT_TRUE(owner.ok() && owner->has_value());
+    EXPECT_EQ(**owner, (*alice)->account_id);
+    auto app = (*store)->find_app(480);
+    EXPECT_FALSE(app.ok() && app->has_value());  // not added yet
+  }
+
   expect_clean_failure(run({"account", "add", "alice", "--db", db}), 2, "account add alice: login name already taken");
   expect_clean_failure(run({"account", "token", "nobody", "--db", db}), 2, "no account named 'nobody'");
   expect_clean_failure(run({"account", "add", "carol", "--password-env", "UNSET_PW", "--db", db}), 2, "UNSET_PW");
+  expect_clean_failure(run({"account", "passwd", "nobody", "--password-env", "BOB_PW", "--db", db}, {{"BOB_PW", "x"}}),
+                       2, "no account named 'nobody'");
 
   r = run({"app", "add", "480", "--name", "Spacewar", "--closed", "--grant", "alice", "--db", db});
   ASSERT_EQ(r.exit, 0) << r.err;
   EXPECT_EQ(r.out, "app 480 name=\"Spacewar\" closed grants=1\n");
+  {
+    auto store = server::open_sqlite_store(db);
+    ASSERT_TRUE(store.ok());
+    auto app = (*store)->find_app(480);
+    ASSERT_TRUE(app.ok() && app->has_value());
+    EXPECT_EQ((*app)->name, "Spacewar");
+    EXPECT_FALSE((*app)->open);
+    auto alice = (*store)->find_account("alice");
+    auto bob = (*store)->find_account("bob");
+    EXPECT_TRUE(*(*store)->has_grant(480, (*alice)->account_id));
+    EXPECT_FALSE(*(*store)->has_grant(480, (*bob)->account_id));
+  }
   r = run({"app", "add", "480", "--db", db});  // keeps the name, opens it
   ASSERT_EQ(r.exit, 0) << r.err;
   EXPECT_EQ(r.out, "app 480 name=\"Spacewar\" open grants=0\n");

@@ -303,6 +303,11 @@ TEST_F(ServerConfigTest, AdminSubcommands) {
   EXPECT_EQ(c.command, Command::account_token);
   EXPECT_EQ(c.admin.name, "alice");
   EXPECT_EQ(parse_ok({"account", "list"}).command, Command::account_list);
+  c = parse_ok({"account", "passwd", "alice", "--password-env", "NEW_PW"});
+  EXPECT_EQ(c.command, Command::account_passwd);
+  EXPECT_EQ(c.admin.name, "alice");
+  EXPECT_EQ(c.admin.password_env, "NEW_PW");
+  EXPECT_NE(parse_error({"account", "passwd", "alice"}).find("--password-env"), std::string::npos);
 
   c = parse_ok({"app", "add", "480", "--name", "Spacewar", "--closed", "--grant", "alice", "--grant", "bob"});
   EXPECT_EQ(c.command, Command::app_add);
