@@ -30,9 +30,11 @@ void CallbackQueue::unsubscribe(Handle h) {
 void CallbackQueue::run() {
   if (running_.exchange(true, std::memory_order_acq_rel)) return;  // nested or concurrent: no-op
   std::deque<Item> batch;
+  std::uint64_t epoch = 0;
   {
     std::lock_guard lock(mu_);
     batch.swap(queue_);
+    epoch = epoch_.load(std::memory_order_relaxed);
   }
   // If a handler throws, the undelivered rest goes back to the front so nothing is lost and
   // the next run() can proceed.
@@ -50,6 +52,10 @@ void CallbackQueue::run() {
 
   std::vector<std::shared_ptr<Sub>> targets;
   while (!batch.empty()) {
+    if (epoch_.load(std::memory_order_acquire) != epoch) {  // a handler shut the client down
+      batch.clear();
+      break;
+    }
     Item item = std::move(batch.front());
     batch.pop_front();
     targets.clear();
@@ -68,6 +74,7 @@ void CallbackQueue::run() {
 void CallbackQueue::clear() {
   std::lock_guard lock(mu_);
   queue_.clear();
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::size_t CallbackQueue::queued() const {

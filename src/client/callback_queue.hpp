@@ -34,7 +34,8 @@ class CallbackQueue {
   void unsubscribe(Handle h);
 
   void run();
-  void clear();  // drops queued callbacks (Shutdown); subscriptions stay
+  // Drops queued callbacks (Shutdown), including the rest of a run() in progress; subscriptions stay.
+  void clear();
   std::size_t queued() const;
   // True while a run() is delivering (used to make a nested RunCallbacks a no-op at once).
   bool delivering() const noexcept { return running_.load(std::memory_order_acquire); }
@@ -55,6 +56,7 @@ class CallbackQueue {
   std::map<Handle, std::shared_ptr<Sub>> subs_;
   Handle next_handle_ = 1;
   std::atomic<bool> running_{false};
+  std::atomic<std::uint64_t> epoch_{0};  // bumped by clear()
 };
 
 }  // namespace kettle::client

@@ -91,6 +91,23 @@ TEST(CallbackQueue, SeveralSubscribersAndClear) {
   EXPECT_EQ(n, 2);
 }
 
+TEST(CallbackQueue, ClearFromAHandlerDropsTheRestOfTheRun) {
+  CallbackQueue q;
+  std::vector<int> seen;
+  on<A>(q, [&](const A& a) {
+    seen.push_back(a.v);
+    if (a.v == 2) q.clear();
+  });
+  for (int i = 1; i <= 4; ++i) q.post(A{i});
+  q.run();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  q.run();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  q.post(A{5});  // the queue works after a clear
+  q.run();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 5}));
+}
+
 TEST(CallbackQueue, ConcurrentPostersLoseNothingAndKeepPerThreadOrder) {
   CallbackQueue q;
   std::vector<int> last(4, -1);

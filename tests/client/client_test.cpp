@@ -248,6 +248,25 @@ TEST(Client, DefaultConfigUsesTheSharedEmbeddedServer) {
   EXPECT_EQ(shared->address().rfind("127.0.0.1:", 0), 0u) << shared->address();
 }
 
+TEST(Client, ShutdownFromAHandlerStopsDelivery) {
+  auto server = start_server();
+  ASSERT_NE(server, nullptr);
+  auto a = logged_in(config_for(*server, "alice"));
+  int delivered = 0;
+  a->Subscribe<PersonaStateChange_t>([&](const PersonaStateChange_t&) {
+    ++delivered;
+    a->Shutdown();
+  });
+  ASSERT_NE(a->SetPersonaName("one"), k_uAPICallInvalid);
+  ASSERT_NE(a->SetPersonaName("two"), k_uAPICallInvalid);
+  a->RunCallbacks();
+  EXPECT_EQ(delivered, 1);
+  EXPECT_FALSE(a->BLoggedOn());
+  EXPECT_EQ(a->GetPersonaName(), "");
+  a->RunCallbacks();
+  EXPECT_EQ(delivered, 1);
+}
+
 TEST(Client, CallsBeforeInitAndAfterShutdownReturnFailureValues) {
   auto c = Client::Create();
   int calls = 0;
