@@ -16,6 +16,9 @@
 #include <sstream>
 
 #include "child.hpp"
+#ifdef KETTLE_SERVER_BIN_HAVE_CLIENT
+#include "kettle/client.hpp"
+#endif
 #include "server/store/credentials.hpp"
 #include "server/store/store.hpp"
 
@@ -346,6 +349,59 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait_exit(in_secs(30)), 0) << c.err();
 }
+
+#ifdef KETTLE_SERVER_BIN_HAVE_CLIENT
+// Accounts made by the admin commands log in to the running binary (not --dev) with a real
+// kettle::Client: password, token, a wrong password and a name-only (dev) login.
+TEST_F(KettleServerBinary, AdminCreatedAccountsLogInToTheRunningServer) {
+  const std::string db = path("kettle.db");
+  Outcome r = run({"account", "add", "alice", "--password-env", "PW", "--db", db}, {{"PW", "correct horse"}});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  const std::string alice_steam_id = fields(r.out)["steam_id"];
+  ASSERT_EQ(run({"account", "add", "bob", "--db", db}).exit, 0);
+  r = run({"account", "token", "bob", "--db", db});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  const std::string bob_token = last_line(r.out);
+  ASSERT_EQ(run({"app", "add", "480", "--name", "Spacewar", "--db", db}).exit, 0);
+
+  Child server(kServer, base({"--http", "off"}), clean_environment());
+  const std::string line = server.wait_for_line("kettle-server listening ", in_secs(60));
+  ASSERT_FALSE(line.empty()) << server.err();
+  auto f = fields(line);
+  ASSERT_EQ(f["dev"], "false");
+
+  auto login = [&](const std::string& name, const std::string& password, const std::string& token) {
+    ClientConfig cfg;
+    cfg.server = f["udp"];
+    cfg.server_key = f["key"];
+    cfg.app_id = 480;
+    cfg.login_name = name;
+    cfg.password = password;
+    cfg.token = token;
+    cfg.local_bind = "127.0.0.1:0";
+    auto client = Client::Create();
+    InitResult res = client->Init(cfg);
+    std::string steam_id = client->GetSteamID().to_string();
+    client->Shutdown();
+    return std::make_pair(res, steam_id);
+  };
+
+  auto [ok, id] = login("alice", "correct horse", "");
+  EXPECT_EQ(ok.code, k_ESteamAPIInitResult_OK) << ok.message;
+  EXPECT_EQ(id, alice_steam_id);
+  auto [wrong, unused1] = login("alice", "battery staple", "");
+  EXPECT_EQ(wrong.code, k_ESteamAPIInitResult_FailedGeneric);
+  EXPECT_NE(wrong.message.find("password"), std::string::npos) << wrong.message;
+  auto [by_token, unused2] = login("bob", "", bob_token);
+  EXPECT_EQ(by_token.code, k_ESteamAPIInitResult_OK) << by_token.message;
+  auto [dev, unused3] = login("carol", "", "");
+  EXPECT_EQ(dev.code, k_ESteamAPIInitResult_FailedGeneric);
+  EXPECT_NE(dev.message.find("dev login is disabled"), std::string::npos) << dev.message;
+
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(in_secs(30)), 0) << server.err();
+}
+#endif
 
 }  // namespace
 }  // namespace kettle::test
