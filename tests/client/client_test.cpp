@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <vector>
 
 #include "client_test_util.hpp"
@@ -265,6 +266,48 @@ TEST(Client, ShutdownFromAHandlerStopsDelivery) {
   EXPECT_EQ(a->GetPersonaName(), "");
   a->RunCallbacks();
   EXPECT_EQ(delivered, 1);
+}
+
+TEST(Client, ApiIsSafeFromManyThreadsWhileCallbacksRun) {
+  auto server = start_server();
+  ASSERT_NE(server, nullptr);
+  auto a = logged_in(config_for(*server, "alice"));
+  auto b = logged_in(config_for(*server, "bob"));
+  const SteamID alice = a->GetSteamID();
+  const SteamID bob = b->GetSteamID();
+  std::atomic<int> own_changes{0}, bob_changes{0};
+  a->Subscribe<PersonaStateChange_t>([&](const PersonaStateChange_t& cb) {
+    if (cb.m_ulSteamID == alice.value()) ++own_changes;
+    if (cb.m_ulSteamID == bob.value()) ++bob_changes;
+    (void)a->GetFriendPersonaName(bob);  // handlers may call the API
+  });
+  std::atomic<int> renames{0};
+  std::atomic<bool> go{true};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        if (i % 20 == 0 && a->SetPersonaName("alice-" + std::to_string(t) + "-" + std::to_string(i)) != 0) ++renames;
+        (void)a->GetFriendPersonaName(i % 2 ? bob : SteamID::individual(5000 + static_cast<std::uint32_t>(i)));
+        (void)a->GetFriendPersonaState(bob);
+        (void)a->GetSteamID();
+        (void)a->BLoggedOn();
+        (void)a->GetPersonaName();
+        (void)a->RequestUserInformation(SteamID::individual(9000 + static_cast<std::uint32_t>(t)), true);
+      }
+    });
+  }
+  std::thread runner([&] {
+    while (go) a->RunCallbacks();
+  });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(renames.load(), 40);
+  ASSERT_TRUE(wait_for([&] { return own_changes.load() == 40 && bob_changes.load() >= 1; }));
+  go = false;
+  runner.join();
+  EXPECT_EQ(a->GetPersonaName().rfind("alice-", 0), 0u);
+  EXPECT_EQ(a->GetFriendPersonaName(bob), "bob");
+  EXPECT_TRUE(a->BLoggedOn());
 }
 
 TEST(Client, CallsBeforeInitAndAfterShutdownReturnFailureValues) {
