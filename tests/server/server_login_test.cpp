@@ -219,6 +219,46 @@ TEST_F(ServerTest, DevModeRefusesNameOnlyLoginToAPasswordAccount) {
   EXPECT_TRUE(std::holds_alternative<control::LoginOk>(ok->body));
 }
 
+TEST_F(ServerTest, PasswordChecksDoNotStallOtherClients) {
+  {
+    auto store = open_sqlite_store(options_.db_path);
+    ASSERT_TRUE(store);
+    auto hash = hash_password("pw");
+    ASSERT_TRUE(hash);
+    ASSERT_TRUE((*store)->create_account("carol", CredentialKind::password, *hash, 1000));
+  }
+  options_.auth_threads = 1;
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto b = login("bob");
+  ASSERT_NE(b, 0u);
+  const auto a = connect();
+  ASSERT_NE(a, 0u);
+  // Four Argon2id checks queue on the one worker (each on its own connection: one login at a
+  // time per connection); bob's requests are answered while they run.
+  std::vector<std::pair<transport::ConnectionId, std::uint32_t>> pending;
+  for (int i = 0; i < 4; ++i) {
+    const auto c = i == 0 ? a : connect();
+    ASSERT_NE(c, 0u);
+    pending.emplace_back(c, node_->send(c, password_login("carol", i == 3 ? "pw" : "wrong")));
+  }
+  auto p = node_->request(b, control::GetPersonas{{SteamID::individual(1)}});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(std::holds_alternative<control::Personas>(p->body));
+  const auto& last = pending.back();
+  EXPECT_TRUE(std::none_of(node_->conn(last.first).inbox.begin(), node_->conn(last.first).inbox.end(),
+                           [&](const control::Message& m) { return m.request_id == last.second; }))
+      << "the fourth password check finished before a cheap request on another connection";
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    auto r = node_->wait_reply(pending[i].first, pending[i].second);
+    ASSERT_TRUE(r);
+    if (i == 3) {
+      EXPECT_TRUE(std::holds_alternative<control::LoginOk>(r->body));
+    } else {
+      EXPECT_TRUE(is_error(r, ResultCode::invalid_password));
+    }
+  }
+}
+
 TEST_F(ServerTest, CertificateResumeOnANewConnectionWithTheSameKey) {
   ASSERT_NO_FATAL_FAILURE(start());
   control::LoginOk first;
