@@ -1,10 +1,15 @@
 // kettle-server's HTTP endpoint on a real loopback socket, queried with httplib::Client.
 #include "server/http/http_server.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <set>
 #include <sstream>
@@ -257,6 +262,31 @@ TEST(HttpServer, StopRightAfterStartDoesNotHang) {
     ASSERT_TRUE(s.ok());
     (*s)->stop();
   }
+}
+
+TEST(HttpServer, StopIsBoundedByTheReadTimeoutWhileAClientStalls) {
+  Metrics m;
+  auto s = start_server(m);
+  ASSERT_NE(s, nullptr);
+  // A client that sends half a request and goes quiet holds a worker thread.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(s->address().port);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::send(fd, "GET /hea", 8, 0), 8);
+  // Other clients are still served meanwhile.
+  auto c = client_for(*s);
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const auto t0 = std::chrono::steady_clock::now();
+  s->stop();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  // The server's read timeout is 2 s; allow slack for a loaded sanitizer build.
+  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST(HttpServer, Ipv6Loopback) {
