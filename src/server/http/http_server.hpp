@@ -25,7 +25,9 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> start(const Address& bind, const Metrics& metrics, StatusFn status);
   ~HttpServer();  // stop()
   const Address& address() const noexcept;
-  void stop() noexcept;  // idempotent; joins the thread
+  // Idempotent; joins the threads. Waits for requests in flight: a client stalled mid-request
+  // delays it by at most the 2 s read timeout (connections are not kept alive between requests).
+  void stop() noexcept;
 
   struct Impl;
 
