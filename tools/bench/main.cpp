@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench/child.hpp"
+#include "bench/login.hpp"
 #include "bench/options.hpp"
 #include "bench/report.hpp"
 #include "bench/roles.hpp"
@@ -25,6 +26,21 @@ std::string find_proxy(const Options& o, const std::string& self) {
   const fs::path dir = fs::path(self).parent_path();
   candidates.push_back(dir / "kettle-proxy");
   candidates.push_back(dir.parent_path() / "proxy" / "kettle-proxy");
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) == 0) return c.string();
+  }
+  return {};
+}
+
+std::string find_server(const Options& o, const std::string& self) {
+  if (!o.server_path.empty()) return o.server_path;
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+#ifdef KETTLE_SERVER_PATH
+  candidates.emplace_back(KETTLE_SERVER_PATH);
+#endif
+  const fs::path dir = fs::path(self).parent_path();
+  candidates.push_back(dir / "kettle-server");
   for (const auto& c : candidates) {
     if (::access(c.c_str(), X_OK) == 0) return c.string();
   }
@@ -53,20 +69,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kettle-bench: %s\n", self.error().to_string().c_str());
     return 1;
   }
-  const RunPaths paths{*self, find_proxy(o, *self)};
+  const RunPaths paths{*self, find_proxy(o, *self), find_server(o, *self)};
   std::vector<Figures> all;
   bool ok = true;
   for (Scenario s : o.scenarios) {
     for (Impl impl : o.impls) {
+      if (s == Scenario::login && impl == Impl::enet) continue;  // nothing to compare with
       if (o.table && !o.json)
         std::fprintf(stderr, "running %s / %s ...\n", std::string(scenario_name(s)).c_str(),
                      std::string(impl_name(impl)).c_str());
-      Figures f = run_scenario(o, s, impl, paths);
+      Figures f = s == Scenario::login ? run_login(o, paths.server) : run_scenario(o, s, impl, paths);
       ok = ok && f.ok();
       if (o.json) print(figures_json(f).dump() + "\n");
       all.push_back(std::move(f));
     }
-    if (o.json && o.impls.size() == 2) {
+    if (o.json && o.impls.size() == 2 && s != Scenario::login) {
       const Figures& a = all[all.size() - 2];
       const Figures& b = all.back();
       const Figures& k = a.impl == Impl::kettle ? a : b;

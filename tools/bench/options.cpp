@@ -9,8 +9,11 @@
 namespace kettle::bench {
 namespace {
 
-const std::map<std::string, Scenario> kScenarios{
-    {"bulk", Scenario::bulk}, {"small", Scenario::small}, {"pingpong", Scenario::pingpong}, {"loss", Scenario::loss}};
+const std::map<std::string, Scenario> kScenarios{{"bulk", Scenario::bulk},
+                                                 {"small", Scenario::small},
+                                                 {"pingpong", Scenario::pingpong},
+                                                 {"loss", Scenario::loss},
+                                                 {"login", Scenario::login}};
 const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
 const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
 
@@ -33,6 +36,8 @@ std::string_view scenario_name(Scenario s) noexcept {
       return "small";
     case Scenario::pingpong:
       return "pingpong";
+    case Scenario::login:
+      return "login";
     case Scenario::loss:
       return "loss";
   }
@@ -62,6 +67,8 @@ std::size_t scenario_message_size(Scenario s) noexcept {
       return kSmallMessageSize;
     case Scenario::pingpong:
       return kPingMessageSize;
+    case Scenario::login:
+      return 0;
   }
   return 0;
 }
@@ -78,8 +85,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       "Every byte is verified at the receiver; Kettle runs encrypted, ENet has no encryption.\n"
       "MB means 10^6 bytes. Exit status: 0 ok, 1 a run failed or a verification failed, 2 bad arguments.",
       "kettle-bench"};
-  app.add_option("--scenario", scenarios, "bulk | small | pingpong | loss (repeatable; default all four)")
-      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss"}));
+  app.add_option("--scenario", scenarios,
+                 "bulk | small | pingpong | loss | login (repeatable; default the first four; login needs "
+                 "kettle-server and has no ENet counterpart)")
+      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login"}));
   app.add_option("--impl", impl, "implementation to run: kettle | enet")
       ->check(CLI::IsMember({"kettle", "enet"}))
       ->capture_default_str();
@@ -119,6 +128,14 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
                  "Kettle: LoopOptions::busy_poll in microseconds, -1 = the default (for experiments; 0 disables)")
       ->check(CLI::Range(-1, 10000))
       ->capture_default_str();
+  app.add_option("--login-clients", o.login_clients, "login: clients that log in; each stays online")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--login-concurrency", o.login_concurrency, "login: logins in flight at once")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--server", o.server_path,
+                 "kettle-server binary for login (default: the one built with kettle-bench)");
   app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
   app.add_flag("-v,--verbose", o.verbose, "progress from the endpoint processes on stderr");
   // Internal: how the parent starts its endpoint processes. Group "" hides them from --help.

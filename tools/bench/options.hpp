@@ -11,7 +11,7 @@
 
 namespace kettle::bench {
 
-enum class Scenario { bulk, small, pingpong, loss };
+enum class Scenario { bulk, small, pingpong, loss, login };
 enum class Impl { kettle, enet };
 enum class Role { none, sender, receiver };
 
@@ -39,6 +39,9 @@ struct Options {
   std::size_t kettle_send_buffer_kb = 0;  // Kettle Config::max_send_buffer_bytes in KiB; 0 = default
   int kettle_busy_poll_us = -1;           // Kettle net::LoopOptions::busy_poll; -1 = default
   std::string proxy_path;                 // kettle-proxy binary for `loss`
+  std::string server_path;                // kettle-server binary for `login`
+  int login_clients = 1000;               // login: clients that log in (each stays online)
+  int login_concurrency = 64;             // login: logins in flight at once (closed loop)
   bool verbose = false;                   // children print progress on stderr
 
   // Child-only (hidden) options.

@@ -25,7 +25,10 @@ struct Figures {
   std::optional<double> msgs_per_s;    // small (and bulk/loss for reference)
   std::optional<double> rtt_p50_us;    // pingpong
   std::optional<double> rtt_p99_us;
-  std::uint64_t pings_lost = 0;                     // pingpong round trips that timed out
+  std::uint64_t pings_lost = 0;        // pingpong round trips that timed out
+  std::optional<double> logins_per_s;  // login: completed logins / elapsed
+  std::optional<double> login_p50_us;  // login: connect() to LoginOk
+  std::optional<double> login_p99_us;
   double cpu_s = 0;                                 // user + sys of both endpoint processes
   long max_rss_kb = 0;                              // the larger of the two endpoint processes
   nlohmann::json extra = nlohmann::json::object();  // implementation counters (retransmits, ...)

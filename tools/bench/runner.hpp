@@ -11,8 +11,9 @@
 namespace kettle::bench {
 
 struct RunPaths {
-  std::string self;   // this executable, started again with --role
-  std::string proxy;  // kettle-proxy; empty if not found
+  std::string self;    // this executable, started again with --role
+  std::string proxy;   // kettle-proxy; empty if not found
+  std::string server;  // kettle-server (login); empty if not found
 };
 
 Figures run_scenario(const Options& o, Scenario s, Impl impl, const RunPaths& paths);
