@@ -125,6 +125,12 @@ void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
     send_error(s, rid, ResultCode::access_denied, "log in first", now);
     return;
   }
+  const auto* lookup = std::get_if<control::GetPersonas>(&m.body);
+  const double cost = 1.0 + (lookup != nullptr ? static_cast<double>(lookup->steam_ids.size()) / 10.0 : 0.0);
+  if (!s.requests.take(cost, now)) {
+    send_error(s, rid, ResultCode::limit_exceeded, "too many requests: slow down", now);
+    return;
+  }
   std::visit(
       [&](auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -235,6 +241,10 @@ void ServerCore::handle_list_online(Session& s, std::uint32_t rid, const control
 }
 
 void ServerCore::handle_send_signal(Session& s, std::uint32_t rid, control::SendSignal m, Instant now) {
+  if (!s.signals.take(1, now)) {
+    send_error(s, rid, ResultCode::limit_exceeded, "too many signals: slow down", now);
+    return;
+  }
   auto it = m.to.BIndividualAccount() ? online_.find(m.to.account_id()) : online_.end();
   if (it == online_.end()) {
     send_error(s, rid, ResultCode::no_connection, "user not online", now);

@@ -2,12 +2,14 @@
 // Owned by ServerCore on the I/O thread; nothing here is shared with other threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
 
 #include "core/address.hpp"
 #include "core/steam_id.hpp"
+#include "core/time.hpp"
 #include "crypto/keys.hpp"
 #include "transport/endpoint.hpp"
 
@@ -24,6 +26,33 @@ inline constexpr std::uint16_t kCloseSendBufferFull = 3;
 // so a client cannot make the server keep an unbounded watcher table.
 inline constexpr std::size_t kMaxWatchedPerSession = 10000;
 
+// Request budget per session: a token bucket refilled at `rate` per second up to `burst`.
+// It keeps one client from monopolising the I/O thread (GetPersonas does a database lookup
+// per id) or flooding another user with relayed signals.
+struct RateBucket {
+  double rate = 0;
+  double burst = 0;
+  double tokens = 0;
+  Instant last{};
+
+  RateBucket(double rate_per_s, double burst_size) : rate(rate_per_s), burst(burst_size), tokens(burst_size) {}
+  // Takes `cost` tokens if available.
+  bool take(double cost, Instant now) {
+    if (last != Instant{}) tokens = std::min(burst, tokens + rate * static_cast<double>(to_us(now - last)) / 1e6);
+    last = now;
+    if (tokens < cost) return false;
+    tokens -= cost;
+    return true;
+  }
+};
+
+// Requests cost 1 unit, GetPersonas 1 + ids/10 (so a full 1000-id lookup is 101 units).
+inline constexpr double kRequestUnitsPerSecond = 500;
+inline constexpr double kRequestUnitsBurst = 1000;
+// Signals relayed per second from one session (they land on other users' connections).
+inline constexpr double kSignalsPerSecond = 100;
+inline constexpr double kSignalsBurst = 200;
+
 struct Session {
   transport::ConnectionId conn = 0;
   std::uint64_t serial = 0;  // unique for the server's lifetime: auth results find their session by it
@@ -38,6 +67,9 @@ struct Session {
   std::uint32_t app_id = 0;
 
   std::unordered_set<std::uint32_t> watching;  // account ids this session gets PersonaChanged for
+
+  RateBucket requests{kRequestUnitsPerSecond, kRequestUnitsBurst};
+  RateBucket signals{kSignalsPerSecond, kSignalsBurst};
 
   SteamID steam_id() const noexcept { return SteamID::individual(account_id); }
 };

@@ -163,6 +163,61 @@ TEST_F(ServerTest, SignalRelayReachesAnOnlineUserOnly) {
   EXPECT_EQ(server_->metrics().signals_relayed.load(), 1u);
 }
 
+TEST_F(ServerTest, SignalFloodIsRateLimitedAndTheTargetGetsOnlyTheAllowedOnes) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  const auto b = login("bob");
+  ASSERT_NE(a, 0u);
+  ASSERT_NE(b, 0u);
+  constexpr int kSignals = 600;  // within the request budget (burst 1000), over the signal budget
+  std::vector<std::uint32_t> rids;
+  for (int i = 0; i < kSignals; ++i) {
+    rids.push_back(node_->send(a, control::SendSignal{SteamID::individual(2), {static_cast<std::uint8_t>(i)}}));
+  }
+  int ok = 0, limited = 0;
+  for (const auto rid : rids) {
+    auto r = node_->wait_reply(a, rid);
+    ASSERT_TRUE(r);
+    if (std::holds_alternative<control::Ok>(r->body)) {
+      ++ok;
+    } else {
+      ASSERT_TRUE(is_error(r, ResultCode::limit_exceeded, "too many signals"));
+      ++limited;
+    }
+  }
+  // The burst (200) passes; the rest of a flood this fast is mostly refused (100/s refill).
+  EXPECT_GE(ok, 200);
+  EXPECT_LT(ok, 450);
+  EXPECT_EQ(ok + limited, kSignals);
+  ASSERT_TRUE(node_->wait([&] { return node_->conn(b).inbox.size() == static_cast<std::size_t>(ok); }));
+  EXPECT_EQ(server_->metrics().signals_relayed.load(), static_cast<std::uint64_t>(ok));
+  // The session still works.
+  auto p = get_personas(*node_, a, {SteamID::individual(2)});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->personas[0].name, "bob");
+}
+
+TEST_F(ServerTest, LookupFloodIsRateLimited) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  std::vector<SteamID> ids;
+  for (std::uint32_t i = 1; i <= control::kMaxListItems; ++i) ids.push_back(SteamID::individual(i));
+  std::vector<std::uint32_t> rids;
+  for (int i = 0; i < 40; ++i) rids.push_back(node_->send(a, control::GetPersonas{ids}));
+  int limited = 0;
+  for (const auto rid : rids) {
+    auto r = node_->wait_reply(a, rid);
+    ASSERT_TRUE(r);
+    if (!std::holds_alternative<control::Personas>(r->body)) {
+      ASSERT_TRUE(is_error(r, ResultCode::limit_exceeded));
+      ++limited;
+    }
+  }
+  // 40 lookups of 1000 ids cost 4040 units against a burst of 1000 at 500/s.
+  EXPECT_GT(limited, 10);
+}
+
 TEST_F(ServerTest, ListOnlineFiltersByApp) {
   ASSERT_NO_FATAL_FAILURE(start());
   const auto a = login("alice", 480);
