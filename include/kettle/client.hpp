@@ -49,7 +49,8 @@ struct ClientConfig {
 
 struct InitResult {
   ESteamAPIInitResult code = k_ESteamAPIInitResult_FailedGeneric;
-  std::string message;  // why, in words ("wrong password for alice", "server 127.0.0.1:27015 did not answer in 10 s")
+  // Why, in words: "wrong password for alice", "kettle-server at 127.0.0.1:27015 did not answer within 10 s".
+  std::string message;
 };
 
 using CallbackHandle = std::uint64_t;
