@@ -199,12 +199,24 @@ void ServerSession::resend_after_login(Instant now) {
       if (!state_.personas.contains(id)) ids.push_back(id);
     }
   }
+  retry_at_ = kInstantNever;  // everything pending is sent again right here
+  retry_fetch_.clear();
+  retry_name_ = false;
+  send_fetch(ids, now);
+}
+
+void ServerSession::send_fetch(const std::vector<SteamID>& ids, Instant now) {
   for (std::size_t i = 0; i < ids.size(); i += control::kMaxListItems) {
-    std::vector<SteamID> chunk(
-        ids.begin() + static_cast<std::ptrdiff_t>(i),
-        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + control::kMaxListItems)));
+    const auto end = std::min(ids.size(), i + control::kMaxListItems);
+    std::vector<SteamID> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                               ids.begin() + static_cast<std::ptrdiff_t>(end));
     send_request(control::GetPersonas{chunk}, FetchRequest{chunk}, now);
   }
+}
+
+void ServerSession::schedule_retry(Instant now) {
+  // The server's request budget refills continuously; one second is plenty for a batch.
+  if (retry_at_ == kInstantNever) retry_at_ = now + secs(1);
 }
 
 // ------------------------------------------------------------------ failures
@@ -291,7 +303,7 @@ Instant ServerSession::next_timer() const {
     case Phase::waiting:
       return reconnect_at_;
     case Phase::online:
-      return refresh_in_flight_ ? kInstantNever : refresh_at_;
+      return std::min(refresh_in_flight_ ? kInstantNever : refresh_at_, retry_at_);
     default:
       return kInstantNever;
   }
@@ -314,6 +326,22 @@ void ServerSession::handle_timers(Instant now) {
   if (phase_ == Phase::waiting && now >= reconnect_at_) {
     reconnect_at_ = kInstantNever;
     return start_connect(now);
+  }
+  if (phase_ == Phase::online && now >= retry_at_) {
+    retry_at_ = kInstantNever;
+    if (retry_name_ && unacked_name_) {
+      send_request(control::SetPersonaName{*unacked_name_}, SetNameRequest{*unacked_name_}, now);
+    }
+    retry_name_ = false;
+    std::vector<SteamID> ids;
+    {
+      std::lock_guard lock(state_.mu);
+      for (const SteamID id : retry_fetch_) {
+        if (state_.fetching.contains(id) && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+      }
+    }
+    retry_fetch_.clear();
+    send_fetch(ids, now);
   }
   if (phase_ == Phase::online && !refresh_in_flight_ && now >= refresh_at_) {
     if (send_request(control::RefreshCertificate{}, RefreshRequest{}, now) != 0)
@@ -406,13 +434,22 @@ void ServerSession::handle_message(control::Message m, Instant now) {
     refresh_at_ = now + secs(30);
     return;
   }
+  const bool throttled = err && err->code == control::ResultCode::limit_exceeded;
   if (const auto* sn = std::get_if<SetNameRequest>(&pending)) {
+    if (throttled && unacked_name_ == sn->name) {
+      retry_name_ = true;
+      return schedule_retry(now);
+    }
     if (err) log()->warn("server refused persona name: {}", err->message);
     if (unacked_name_ == sn->name) unacked_name_.reset();
     return;
   }
   if (const auto* fr = std::get_if<FetchRequest>(&pending)) {
     if (const auto* ps = std::get_if<control::Personas>(&m.body)) return on_personas(ps->personas, fr->ids);
+    if (throttled) {  // the ids stay in `fetching`: ask again later rather than cache a non-answer
+      retry_fetch_.insert(retry_fetch_.end(), fr->ids.begin(), fr->ids.end());
+      return schedule_retry(now);
+    }
     if (err) log()->warn("persona lookup failed: {}", err->message);
     on_personas({}, fr->ids);
   }
@@ -437,12 +474,7 @@ void ServerSession::apply_commands(Instant now) {
       if (std::find(fetch.begin(), fetch.end(), id) == fetch.end()) fetch.push_back(id);
     }
   }
-  for (std::size_t i = 0; i < fetch.size(); i += control::kMaxListItems) {
-    std::vector<SteamID> chunk(
-        fetch.begin() + static_cast<std::ptrdiff_t>(i),
-        fetch.begin() + static_cast<std::ptrdiff_t>(std::min(fetch.size(), i + control::kMaxListItems)));
-    send_request(control::GetPersonas{chunk}, FetchRequest{chunk}, now);
-  }
+  send_fetch(fetch, now);
 }
 
 void ServerSession::on_personas(const std::vector<control::PersonaInfo>& personas, const std::vector<SteamID>& asked) {

@@ -109,6 +109,8 @@ class ServerSession {
   bool certificate_usable() const;
   void resend_after_login(Instant now);
   void flush(Instant now);
+  void schedule_retry(Instant now);
+  void send_fetch(const std::vector<SteamID>& ids, Instant now);
 
   SessionConfig config_;
   ClientState& state_;
@@ -136,6 +138,10 @@ class ServerSession {
   Duration backoff_;
   Instant reconnect_at_ = kInstantNever;
   std::optional<std::string> unacked_name_;  // SetPersonaName not yet confirmed by the server
+  // Requests the server refused with limit_exceeded, sent again at retry_at_.
+  Instant retry_at_ = kInstantNever;
+  std::vector<SteamID> retry_fetch_;
+  bool retry_name_ = false;
   bool io_error_logged_ = false;
 };
 

@@ -272,5 +272,49 @@ TEST(ClientFaults, FailedReconnectAttemptsBackOffDoublingUpToTheMaximum) {
   EXPECT_TRUE(c->BLoggedOn());
 }
 
+TEST(ClientFaults, ThrottledRequestsAreRetriedNotCachedAsUnknown) {
+  const SteamID bob = SteamID::individual(77);
+  std::atomic<int> lookups{0}, renames{0};
+  FakeServer* self = nullptr;
+  FakeServer fake([&](const control::Message& m, const crypto::SigningPublicKey& peer) -> std::optional<control::Body> {
+    if (std::holds_alternative<control::Login>(m.body)) return login_ok(*self, peer, 600);
+    const control::ErrorReply slow_down{control::ResultCode::limit_exceeded, "too many requests: slow down"};
+    if (const auto* gp = std::get_if<control::GetPersonas>(&m.body)) {
+      if (lookups++ == 0) return slow_down;
+      control::Personas p;
+      for (const SteamID id : gp->steam_ids)
+        p.personas.push_back({id, "bob", control::PersonaState::online, 480, true});
+      return p;
+    }
+    if (std::holds_alternative<control::SetPersonaName>(m.body)) {
+      if (renames++ == 0) return slow_down;
+      return control::Ok{};
+    }
+    return control::Ok{};
+  });
+  self = &fake;
+  auto c = Client::Create();
+  ASSERT_EQ(c->Init(config_for(fake)).code, k_ESteamAPIInitResult_OK);
+  int announced = 0;
+  c->Subscribe<PersonaStateChange_t>([&](const PersonaStateChange_t& cb) {
+    if (cb.m_ulSteamID == bob.value()) ++announced;
+  });
+  const auto t0 = Clock::now();
+  EXPECT_EQ(c->GetFriendPersonaName(bob), "");
+  ASSERT_NE(c->SetPersonaName("alice2"), k_uAPICallInvalid);
+  ASSERT_TRUE(wait_for([&] { return lookups >= 1 && renames >= 1; }));
+  EXPECT_EQ(c->GetFriendPersonaName(bob), "");  // not "76561197960265805": the refusal was no answer
+  ASSERT_TRUE(run_until({c.get()}, [&] { return announced == 1; }));
+  EXPECT_GE(Clock::now() - t0, std::chrono::milliseconds(900));  // the retry waited about a second
+  EXPECT_EQ(c->GetFriendPersonaName(bob), "bob");
+  ASSERT_TRUE(wait_for([&] { return renames == 2; }));
+  std::string second_name;
+  for (const auto& m : fake.received()) {
+    if (const auto* sn = std::get_if<control::SetPersonaName>(&m.body)) second_name = sn->name;
+  }
+  EXPECT_EQ(second_name, "alice2");
+  EXPECT_EQ(lookups.load(), 2);
+}
+
 }  // namespace
 }  // namespace kettle
