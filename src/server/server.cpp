@@ -147,8 +147,9 @@ void Server::stop() noexcept { impl_->loop->stop(); }
 Status Server::Impl::serve() {
   Status result;
   while (!loop->stop_requested()) {
-    // The driver sleeps until a datagram, the engine's deadline or a wake (auth results, stop).
-    if (auto st = driver->run_once(kInstantNever); !st) {
+    // The driver sleeps until a datagram, the engine's or the core's deadline, or a wake (auth
+    // results, stop).
+    if (auto st = driver->run_once(core->next_deadline()); !st) {
       result = std::move(st);
       break;
     }

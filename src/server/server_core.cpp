@@ -60,8 +60,30 @@ void ServerCore::process(Instant now) {
   for (auto& done : auth_.take_completions()) done();
   while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
   while (endpoint_.poll_message(msg_)) on_message(msg_, now);
+  expire_logins(now);
   // A message may have closed a connection (logout, replaced session): pick up its event now.
   while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
+}
+
+Instant ServerCore::next_deadline() const noexcept {
+  return login_deadlines_.empty() ? kInstantNever : login_deadlines_.front().at;
+}
+
+// A client connects only to log in, so one that has not within backend_liveness is closed: it
+// would otherwise hold a connection slot for as long as it keeps the transport alive.
+void ServerCore::expire_logins(Instant now) {
+  while (!login_deadlines_.empty() && login_deadlines_.front().at <= now) {
+    const LoginDeadline d = login_deadlines_.front();
+    login_deadlines_.pop_front();
+    Session* s = find(d.conn);
+    if (s == nullptr || s->serial != d.serial || s->logged_in || s->account_id != 0) continue;
+    if (s->login_pending) {  // the auth queue is slow, not the client: give it another round
+      login_deadlines_.push_back({now + options_.backend_liveness, d.conn, d.serial});
+      continue;
+    }
+    logger("server")->info("login timeout conn={} addr={}", s->conn, s->peer_address.to_string());
+    (void)endpoint_.close(s->conn, kCloseLoginTimeout, "no login within the server's liveness timeout", now);
+  }
 }
 
 void ServerCore::on_event(const transport::Event& ev, Instant now) {
@@ -72,6 +94,7 @@ void ServerCore::on_event(const transport::Event& ev, Instant now) {
     s->peer_key = c->peer.public_key;
     s->peer_address = c->peer_address;
     logger("server")->debug("connected conn={} addr={}", c->conn, c->peer_address.to_string());
+    login_deadlines_.push_back({now + options_.backend_liveness, c->conn, s->serial});
     sessions_[c->conn] = std::move(s);
     update_gauges();
     return;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ class ServerCore {
   void process(Instant now);
   void on_event(const transport::Event& ev, Instant now);
   void on_message(const transport::Message& m, Instant now);
+
+  // When process() next has timed work (closing connections that never logged in).
+  Instant next_deadline() const noexcept;
 
   // Closes every session with kCloseServerShutdown (CLOSE reaches clients at once).
   void close_all(Instant now);
@@ -79,6 +83,7 @@ class ServerCore {
   void notify_watchers(std::uint32_t account_id, const control::PersonaInfo& info, std::uint32_t flags, Instant now);
   void unwatch_all(Session& s);
   void update_gauges();
+  void expire_logins(Instant now);
 
   const ServerOptions& options_;
   Store& store_;
@@ -89,6 +94,13 @@ class ServerCore {
   std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
   std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)
   std::unordered_map<std::uint32_t, std::unordered_set<Conn>> watchers_;  // account id → watching sessions
+  // Connections that must log in by the deadline (FIFO: deadlines are now + a constant).
+  struct LoginDeadline {
+    Instant at;
+    Conn conn;
+    std::uint64_t serial;
+  };
+  std::deque<LoginDeadline> login_deadlines_;
   std::uint64_t next_serial_ = 1;
   transport::Message msg_;  // reused by process()
 };

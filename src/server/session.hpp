@@ -21,6 +21,7 @@ inline constexpr std::uint16_t kCloseLogout = 0;
 inline constexpr std::uint16_t kCloseLoggedInElsewhere = 1;
 inline constexpr std::uint16_t kCloseServerShutdown = 2;
 inline constexpr std::uint16_t kCloseSendBufferFull = 3;
+inline constexpr std::uint16_t kCloseLoginTimeout = 4;  // connected but no login within backend_liveness
 
 // GetPersonas subscriptions one session may hold; further ids are answered but not watched,
 // so a client cannot make the server keep an unbounded watcher table.

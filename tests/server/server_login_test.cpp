@@ -320,6 +320,27 @@ TEST_F(ServerTest, RefreshCertificateIssuesANewExpiry) {
   EXPECT_EQ(server_->metrics().certificates_issued.load(), 2u);
 }
 
+TEST_F(ServerTest, ConnectionThatNeverLogsInIsClosedAfterBackendLiveness) {
+  options_.backend_liveness = secs(1);
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto idle = connect();
+  ASSERT_NE(idle, 0u);
+  const Instant t0 = monotonic_now();
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  // Both stay alive at the transport level (this node keeps pumping); only the one that never
+  // logged in is closed.
+  ASSERT_TRUE(node_->wait([&] { return node_->conn(idle).closed; }, secs(5)));
+  EXPECT_GE(monotonic_now() - t0, ms(900));
+  EXPECT_EQ(node_->conn(idle).close_info.app_code, kCloseLoginTimeout);
+  EXPECT_TRUE(node_->conn(idle).close_info.by_peer);
+  node_->wait([] { return false; }, ms(1500));  // past alice's own login deadline
+  EXPECT_FALSE(node_->conn(a).closed);
+  auto p = node_->request(a, control::GetPersonas{{SteamID::individual(1)}});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(std::holds_alternative<control::Personas>(p->body));
+}
+
 TEST_F(ServerTest, StopClosesEverySessionAtOnce) {
   ASSERT_NO_FATAL_FAILURE(start());
   const auto a = login("alice");
