@@ -2,6 +2,7 @@
 // before login, server-to-client kinds. Every case gets an error reply and the session stays.
 #include <gtest/gtest.h>
 
+#include "core/rng.hpp"
 #include "server/server_fixture.hpp"
 
 namespace kettle::server::test {
@@ -44,6 +45,35 @@ TEST_F(ServerTest, MalformedBytesGetAnErrorAndTheSessionStays) {
   ASSERT_TRUE(p);
   ASSERT_TRUE(std::holds_alternative<control::Personas>(p->body));
   EXPECT_FALSE(node_->conn(a).closed);
+}
+
+TEST_F(ServerTest, RandomBytesNeverHurtTheServerOrOtherSessions) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  const auto b = login("bob");
+  ASSERT_NE(a, 0u);
+  ASSERT_NE(b, 0u);
+  Rng rng(20261127);
+  int sent = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::vector<std::uint8_t> bytes(1 + rng.below(48));
+    for (auto& x : bytes) x = static_cast<std::uint8_t>(rng.next());
+    // Half the time a valid-looking header (known request kind), so decode gets past it.
+    if (i % 2 == 0) bytes[0] = static_cast<std::uint8_t>(control::kKindLogin + rng.below(7));
+    if (auto m = control::decode(bytes); m && std::holds_alternative<control::Logout>(m->body)) continue;
+    ASSERT_TRUE(node_->send_raw(a, bytes));
+    ++sent;
+  }
+  // Everything sent was answered (errors or, for the rare decodable request, a reply), in order.
+  auto p = node_->request(a, control::GetPersonas{{SteamID::individual(2)}});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(std::holds_alternative<control::Personas>(p->body));
+  EXPECT_GE(node_->conn(a).inbox.size(), static_cast<std::size_t>(sent));  // one reply each (+ notifications)
+  EXPECT_FALSE(node_->conn(a).closed);
+  auto q = node_->request(b, control::GetPersonas{{SteamID::individual(1)}});
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(std::holds_alternative<control::Personas>(q->body));
+  EXPECT_EQ(server_->metrics().clients_online.load(), 2u);
 }
 
 TEST_F(ServerTest, UnknownRequestKindIsUnsupportedWithItsRequestId) {
