@@ -2,6 +2,8 @@
 // entitlements, version checks, session replacement, logout and shutdown.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "server/server_core.hpp"
 #include "server/server_fixture.hpp"
 #include "server/store/credentials.hpp"
@@ -366,6 +368,29 @@ TEST_F(ServerTest, PortInUseNamesTheAddress) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.code(), Errc::io);
   EXPECT_NE(second.error().message.find("UDP " + o.udp.to_string()), std::string::npos) << second.error().message;
+}
+
+TEST_F(ServerTest, RunServesOnTheCallingThreadUntilStop) {
+  auto s = Server::create(options_);
+  ASSERT_TRUE(s) << s.error().to_string();
+  Server& server = **s;
+  server.stop();  // a stop before run() makes that run() return at once
+  ASSERT_TRUE(server.run());
+  Status result = make_error(Errc::internal, "run() did not return");
+  std::thread io([&] { result = server.run(); });
+  auto node = ControlNode::create(server.public_key());
+  ASSERT_NE(node, nullptr);
+  const auto c = node->connect(server.udp_address());
+  ASSERT_NE(c, 0u);
+  auto ok = node->request(c, dev_login("alice"));
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(std::holds_alternative<control::LoginOk>(ok->body));
+  EXPECT_EQ(server.run().code(), Errc::invalid_argument);  // already running on `io`
+  server.stop();
+  io.join();
+  EXPECT_TRUE(result) << result.error().to_string();
+  EXPECT_TRUE(node->wait([&] { return node->conn(c).closed; }));
+  EXPECT_EQ(node->conn(c).close_info.app_code, kCloseServerShutdown);
 }
 
 TEST_F(ServerTest, StartTwiceIsRefused) {
