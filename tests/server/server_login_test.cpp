@@ -393,6 +393,14 @@ TEST_F(ServerTest, RunServesOnTheCallingThreadUntilStop) {
   EXPECT_EQ(node->conn(c).close_info.app_code, kCloseServerShutdown);
 }
 
+TEST_F(ServerTest, UnusableDatabasePathIsAnIoErrorNamingIt) {
+  options_.db_path = dir_ + "/no/such/dir/kettle.db";
+  auto s = Server::create(options_);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), Errc::io);
+  EXPECT_NE(s.error().message.find(options_.db_path), std::string::npos) << s.error().message;
+}
+
 TEST_F(ServerTest, StartTwiceIsRefused) {
   ASSERT_NO_FATAL_FAILURE(start());
   EXPECT_EQ(server_->start().code(), Errc::invalid_argument);
