@@ -1,0 +1,161 @@
+#include "cli/commands.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "control/messages.hpp"
+#include "core/address.hpp"
+#include "kettle/client.hpp"
+
+namespace kettle::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Outcome fail(int code, std::string msg) { return Outcome{code, {}, std::move(msg)}; }
+
+// Runs callbacks until `done` or the deadline, the way a game does once per frame (here every
+// millisecond): the client's I/O thread does the network, RunCallbacks hands results over.
+template <class Pred>
+bool pump_until(Client& c, Clock::time_point deadline, Pred done) {
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    c.RunCallbacks();
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+Result<std::string> env_secret(const std::string& var) {
+  if (var.empty()) return std::string{};
+  const char* v = std::getenv(var.c_str());
+  if (v == nullptr) return make_error(Errc::invalid_argument, "environment variable " + var + " is not set");
+  return std::string(v);
+}
+
+// `online` through Client::ListOnline. The client library gains ListOnline in the same issue;
+// until a build has it, `online` fails with exit 3 instead of breaking the whole tool.
+// TODO(lead): drop the `requires` branch once ListOnline is in include/kettle/client.hpp.
+template <class C>
+Result<nlohmann::json> list_online(C& client, double timeout_s) {
+  if constexpr (requires { client.ListOnline(AppId_t{0}, timeout_s); }) {
+    auto list = client.ListOnline(0, timeout_s);
+    if (!list.ok) return make_error(Errc::io, list.message);
+    nlohmann::json users = nlohmann::json::array();
+    for (const auto& u : list.users) {
+      users.push_back(nlohmann::json{{"steam_id", std::to_string(u.steam_id.ConvertToUint64())},
+                                     {"persona_name", u.persona_name},
+                                     {"app_id", u.app_id}});
+    }
+    return nlohmann::json{{"online", std::move(users)}};
+  } else {
+    return make_error(Errc::unsupported, "this build's client library has no Client::ListOnline");
+  }
+}
+
+}  // namespace
+
+Outcome run(const Options& o) {
+  // ---- arguments ----
+  const bool remote = !o.server.empty() || !o.server_key.empty();
+  if (o.embedded && remote) return fail(kExitUsage, "--embedded and --server/--server-key are exclusive");
+  if (!o.embedded && (o.server.empty() || o.server_key.empty()))
+    return fail(kExitUsage, "give --server HOST:PORT and --server-key KEY, or --embedded");
+  // Bad flag values are usage errors (exit 1), not failed logins: check them before Init does.
+  if (!o.embedded) {
+    auto addr = Address::parse(o.server);
+    if (!addr || addr->port == 0)
+      return fail(kExitUsage, "--server '" + o.server + "' is not HOST:PORT (e.g. 127.0.0.1:27015)");
+    const bool hex =
+        o.server_key.size() == 64 && o.server_key.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!hex) return fail(kExitUsage, "--server-key must be 64 hex characters (kettle-server --print-public-key)");
+  }
+  if (o.app_id == 0) return fail(kExitUsage, "--app-id must not be 0");
+  const std::size_t want_args = o.command == "set-name" || o.command == "lookup" ? 1 : 0;
+  if (o.command != "whoami" && o.command != "set-name" && o.command != "lookup" && o.command != "online")
+    return fail(kExitUsage, "unknown command '" + o.command + "' (whoami | set-name NEW | lookup STEAMID | online)");
+  if (o.args.size() != want_args)
+    return fail(kExitUsage, o.command + " takes " + std::to_string(want_args) + " argument(s), got " +
+                                std::to_string(o.args.size()));
+  if (o.command == "set-name") {
+    if (auto st = control::validate_name(o.args[0], control::kMaxPersonaNameBytes); !st)
+      return fail(kExitUsage, "invalid name: " + st.error().message);
+  }
+  SteamID lookup_id;
+  if (o.command == "lookup") {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(o.args[0].c_str(), &end, 10);
+    lookup_id = SteamID(v);
+    if (o.args[0].empty() || *end != '\0' || !lookup_id.BIndividualAccount())
+      return fail(kExitUsage, "'" + o.args[0] + "' is not a user SteamID64 (e.g. 76561197960265729)");
+  }
+  auto password = env_secret(o.password_env);
+  if (!password) return fail(kExitUsage, password.error().message);
+  auto token = env_secret(o.token_env);
+  if (!token) return fail(kExitUsage, token.error().message);
+
+  // ---- login ----
+  ClientConfig cfg;
+  cfg.server = o.embedded ? "embedded" : o.server;
+  cfg.server_key = o.server_key;
+  cfg.app_id = o.app_id;
+  cfg.login_name = o.name;
+  cfg.password = *password;
+  cfg.token = *token;
+  cfg.login_timeout_s = o.timeout_s;
+  auto client = Client::Create();
+  const InitResult init = client->Init(cfg);
+  if (init.code == k_ESteamAPIInitResult_NoSteamClient)
+    return fail(kExitUnreachable, "cannot reach the server: " + init.message);
+  if (init.code != k_ESteamAPIInitResult_OK) return fail(kExitUnreachable, "login failed: " + init.message);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
+
+  nlohmann::json out;
+  if (o.command == "whoami") {
+    out = {{"steam_id", std::to_string(client->GetSteamID().ConvertToUint64())},
+           {"persona_name", client->GetPersonaName()},
+           {"logged_on", client->BLoggedOn()},
+           {"app_id", client->GetAppID()},
+           {"subscribed", client->BIsSubscribedApp(client->GetAppID())}};
+  } else if (o.command == "set-name") {
+    // The API has no completion for SetPersonaName (the local name changes at once). The server
+    // handles one client's requests in order and stores the name before it answers anything
+    // sent after it, so the answer to a lookup sent after the rename is the confirmation. The
+    // looked-up id is a neighbouring account (a missing one is answered too).
+    const SteamID own = client->GetSteamID();
+    const std::uint64_t v = own.ConvertToUint64();
+    const SteamID barrier((v & 0xFFFFFFFFu) == 0xFFFFFFFFu ? v - 1 : v + 1);
+    bool confirmed = false;
+    client->Subscribe<PersonaStateChange_t>([&](const PersonaStateChange_t& cb) {
+      if (cb.m_ulSteamID == barrier.ConvertToUint64()) confirmed = true;
+    });
+    if (client->SetPersonaName(o.args[0]) == k_uAPICallInvalid)
+      return fail(kExitFailure, "the name was not accepted (the session ended?)");
+    if (!client->RequestUserInformation(barrier, true))
+      return fail(kExitFailure, "could not send the confirming lookup (the session ended?)");
+    if (!pump_until(*client, deadline, [&] { return confirmed; }))
+      return fail(kExitFailure, "no confirmation of the name change within the timeout");
+    out = {{"steam_id", std::to_string(own.ConvertToUint64())}, {"persona_name", client->GetPersonaName()}};
+  } else if (o.command == "lookup") {
+    bool arrived = !client->RequestUserInformation(lookup_id, true);
+    client->Subscribe<PersonaStateChange_t>([&](const PersonaStateChange_t& cb) {
+      if (cb.m_ulSteamID == lookup_id.ConvertToUint64()) arrived = true;
+    });
+    if (!pump_until(*client, deadline, [&] { return arrived; }))
+      return fail(kExitFailure, "the server did not answer the lookup within the timeout");
+    out = {{"steam_id", std::to_string(lookup_id.ConvertToUint64())},
+           {"persona_name", client->GetFriendPersonaName(lookup_id)},
+           {"online", client->GetFriendPersonaState(lookup_id) == k_EPersonaStateOnline}};
+  } else {  // online
+    auto listed = list_online(*client, o.timeout_s);
+    if (!listed) return fail(kExitFailure, listed.error().message);
+    out = std::move(*listed);
+  }
+  client->Shutdown();
+  return Outcome{kExitOk, out.dump(), {}};
+}
+
+}  // namespace kettle::cli
