@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kettle/types.hpp"
 
@@ -34,6 +35,22 @@ struct PersonaStateChange_t {
   static constexpr int k_iCallback = 304;
   uint64 m_ulSteamID = 0;
   int m_nChangeFlags = 0;
+};
+
+// ---- Kettle extensions (no Steam counterpart; ids from 9000 up) ----
+
+struct KettleOnlineUser {
+  SteamID steam_id;
+  std::string persona_name;
+  AppId_t app_id = 0;  // the app the user is logged in to
+};
+// Answer to Client::RequestOnlineList: who is online on this server (at most 1000 users).
+// m_eResult is k_EResultAccessDenied when the server does not publish presence
+// (allow_list_online off), k_EResultNoConnection when the session was lost first.
+struct KettleOnlineList_t {
+  static constexpr int k_iCallback = 9001;
+  EResult m_eResult = k_EResultOK;
+  std::vector<KettleOnlineUser> m_users;
 };
 
 }  // namespace kettle

@@ -85,6 +85,10 @@ class Client {
   EPersonaState GetPersonaState() const;
   bool RequestUserInformation(SteamID id, bool name_only);
 
+  // Kettle extension: asks the server who is online (app_id 0: every app); the answer comes as
+  // KettleOnlineList_t through RunCallbacks. False if not logged on.
+  bool RequestOnlineList(AppId_t app_id = 0);
+
   // ---- Apps ----
   bool BIsSubscribedApp(AppId_t app_id) const;  // only the app logged in to is known
   AppId_t GetAppID() const;

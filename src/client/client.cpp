@@ -179,6 +179,18 @@ SteamAPICall_t Client::SetPersonaName(std::string_view name) {
   return m.next_call.fetch_add(1);
 }
 
+bool Client::RequestOnlineList(AppId_t app_id) {
+  auto& m = *impl_;
+  if (!m.running.load(std::memory_order_acquire)) return false;
+  {
+    std::lock_guard lock(m.state.mu);
+    if (!m.state.logged_on) return false;
+    m.state.commands.push_back(client::ListOnlineCommand{app_id});
+  }
+  m.wake();
+  return true;
+}
+
 std::string Client::GetFriendPersonaName(SteamID id) {
   auto& m = *impl_;
   if (!m.running.load(std::memory_order_acquire)) return {};

@@ -29,7 +29,10 @@ struct SetNameCommand {
 struct FetchCommand {
   SteamID id;
 };
-using Command = std::variant<SetNameCommand, FetchCommand>;
+struct ListOnlineCommand {
+  AppId_t app_id = 0;
+};
+using Command = std::variant<SetNameCommand, FetchCommand, ListOnlineCommand>;
 
 struct ClientState {
   std::mutex mu;

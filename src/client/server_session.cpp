@@ -239,6 +239,9 @@ void ServerSession::on_connection_lost(std::string why, Instant now) {
     std::lock_guard lock(state_.mu);
     state_.logged_on = false;
   }
+  for (const auto& [id, p] : pending_) {  // an online-list asker must not wait for an answer that cannot come
+    if (std::holds_alternative<ListOnlineRequest>(p)) callbacks_.post(KettleOnlineList_t{k_EResultNoConnection, {}});
+  }
   pending_.clear();
   refresh_at_ = kInstantNever;
   conn_ = 0;
@@ -444,6 +447,16 @@ void ServerSession::handle_message(control::Message m, Instant now) {
     if (unacked_name_ == sn->name) unacked_name_.reset();
     return;
   }
+  if (std::holds_alternative<ListOnlineRequest>(pending)) {
+    KettleOnlineList_t out;
+    if (const auto* ol = std::get_if<control::OnlineList>(&m.body)) {
+      for (const auto& p : ol->personas) out.m_users.push_back(KettleOnlineUser{p.steam_id, p.name, p.app_id});
+    } else {
+      out.m_eResult = err && err->code == control::ResultCode::access_denied ? k_EResultAccessDenied : k_EResultFail;
+    }
+    callbacks_.post(out);
+    return;
+  }
   if (const auto* fr = std::get_if<FetchRequest>(&pending)) {
     if (const auto* ps = std::get_if<control::Personas>(&m.body)) return on_personas(ps->personas, fr->ids);
     if (throttled) {  // the ids stay in `fetching`: ask again later rather than cache a non-answer
@@ -469,6 +482,8 @@ void ServerSession::apply_commands(Instant now) {
     if (auto* sn = std::get_if<SetNameCommand>(&c)) {
       unacked_name_ = sn->name;
       send_request(control::SetPersonaName{sn->name}, SetNameRequest{sn->name}, now);
+    } else if (auto* lo = std::get_if<ListOnlineCommand>(&c)) {
+      send_request(control::ListOnline{lo->app_id}, ListOnlineRequest{}, now);
     } else {
       const SteamID id = std::get<FetchCommand>(c).id;
       if (std::find(fetch.begin(), fetch.end(), id) == fetch.end()) fetch.push_back(id);

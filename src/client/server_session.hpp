@@ -82,7 +82,8 @@ class ServerSession {
   struct FetchRequest {
     std::vector<SteamID> ids;
   };
-  using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest>;
+  struct ListOnlineRequest {};
+  using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest>;
 
   ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -341,3 +342,44 @@ TEST(Client, CallsBeforeInitAndAfterShutdownReturnFailureValues) {
 
 }  // namespace
 }  // namespace kettle
+
+namespace kettle::testing {
+namespace {
+
+TEST(Client, OnlineListNamesEveryLoggedOnUserThroughRunCallbacks) {
+  auto server = start_server();
+  ASSERT_NE(server, nullptr);
+  auto a = logged_in(config_for(*server, "alice"));
+  auto b = logged_in(config_for(*server, "bob"));
+  std::vector<KettleOnlineList_t> answers;
+  a->Subscribe<KettleOnlineList_t>([&](const KettleOnlineList_t& cb) { answers.push_back(cb); });
+  ASSERT_TRUE(a->RequestOnlineList());
+  ASSERT_TRUE(run_until({a.get()}, [&] { return !answers.empty(); }));
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].m_eResult, k_EResultOK);
+  std::map<std::uint64_t, std::string> seen;
+  for (const auto& u : answers[0].m_users) {
+    seen[u.steam_id.ConvertToUint64()] = u.persona_name;
+    EXPECT_EQ(u.app_id, a->GetAppID());
+  }
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[a->GetSteamID().ConvertToUint64()], "alice");
+  EXPECT_EQ(seen[b->GetSteamID().ConvertToUint64()], "bob");
+
+  // Bob leaves: once alice sees him offline, a second list no longer has him.
+  const SteamID bob = b->GetSteamID();
+  ASSERT_TRUE(run_until({a.get()}, [&] { return a->GetFriendPersonaName(bob) == "bob"; }));
+  b->Shutdown();
+  ASSERT_TRUE(run_until({a.get()}, [&] { return a->GetFriendPersonaState(bob) == k_EPersonaStateOffline; }));
+  answers.clear();
+  ASSERT_TRUE(a->RequestOnlineList());
+  ASSERT_TRUE(run_until({a.get()}, [&] { return !answers.empty(); }));
+  ASSERT_EQ(answers[0].m_users.size(), 1u);
+  EXPECT_EQ(answers[0].m_users[0].steam_id, a->GetSteamID());
+
+  auto never = Client::Create();
+  EXPECT_FALSE(never->RequestOnlineList()) << "not logged on";
+}
+
+}  // namespace
+}  // namespace kettle::testing
