@@ -1,6 +1,7 @@
 // Persona names, presence, signal relay, ListOnline and many concurrent clients.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 
 #include "server/server_fixture.hpp"
