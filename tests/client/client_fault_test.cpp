@@ -259,12 +259,14 @@ TEST(ClientFaults, FailedReconnectAttemptsBackOffDoublingUpToTheMaximum) {
   server.fake.drop_all();
   ASSERT_TRUE(run_until({c.get()}, [&] { return failures.size() >= 5; }));
   EXPECT_FALSE(c->BLoggedOn());
-  // Waits between attempts: 0.1, 0.2, 0.4 (doubling from 0.05), then capped at 0.4.
+  // Waits between attempts: 0.1, 0.2, 0.4 (doubling from 0.05), then capped at 0.4. The times
+  // are taken where RunCallbacks delivers, which lags the posting by up to one polling turn on
+  // a loaded machine, so each floor allows 10% of slack (still far above the previous step).
   const auto gap = [&](std::size_t i) { return failures[i + 1] - failures[i]; };
-  EXPECT_GE(gap(0), std::chrono::milliseconds(95));
-  EXPECT_GE(gap(1), std::chrono::milliseconds(195));
-  EXPECT_GE(gap(2), std::chrono::milliseconds(395));
-  EXPECT_GE(gap(3), std::chrono::milliseconds(395));
+  EXPECT_GE(gap(0), std::chrono::milliseconds(90));
+  EXPECT_GE(gap(1), std::chrono::milliseconds(180));
+  EXPECT_GE(gap(2), std::chrono::milliseconds(360));
+  EXPECT_GE(gap(3), std::chrono::milliseconds(360));
   EXPECT_LT(gap(3), std::chrono::milliseconds(750));  // the cap holds
 
   server.refuse_all = false;
