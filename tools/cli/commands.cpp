@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "control/messages.hpp"
@@ -34,26 +35,6 @@ Result<std::string> env_secret(const std::string& var) {
   const char* v = std::getenv(var.c_str());
   if (v == nullptr) return make_error(Errc::invalid_argument, "environment variable " + var + " is not set");
   return std::string(v);
-}
-
-// `online` through Client::ListOnline. The client library gains ListOnline in the same issue;
-// until a build has it, `online` fails with exit 3 instead of breaking the whole tool.
-// TODO(lead): drop the `requires` branch once ListOnline is in include/kettle/client.hpp.
-template <class C>
-Result<nlohmann::json> list_online(C& client, double timeout_s) {
-  if constexpr (requires { client.ListOnline(AppId_t{0}, timeout_s); }) {
-    auto list = client.ListOnline(0, timeout_s);
-    if (!list.ok) return make_error(Errc::io, list.message);
-    nlohmann::json users = nlohmann::json::array();
-    for (const auto& u : list.users) {
-      users.push_back(nlohmann::json{{"steam_id", std::to_string(u.steam_id.ConvertToUint64())},
-                                     {"persona_name", u.persona_name},
-                                     {"app_id", u.app_id}});
-    }
-    return nlohmann::json{{"online", std::move(users)}};
-  } else {
-    return make_error(Errc::unsupported, "this build's client library has no Client::ListOnline");
-  }
 }
 
 }  // namespace
@@ -150,9 +131,22 @@ Outcome run(const Options& o) {
            {"persona_name", client->GetFriendPersonaName(lookup_id)},
            {"online", client->GetFriendPersonaState(lookup_id) == k_EPersonaStateOnline}};
   } else {  // online
-    auto listed = list_online(*client, o.timeout_s);
-    if (!listed) return fail(kExitFailure, listed.error().message);
-    out = std::move(*listed);
+    std::optional<KettleOnlineList_t> answer;
+    client->Subscribe<KettleOnlineList_t>([&](const KettleOnlineList_t& cb) { answer = cb; });
+    if (!client->RequestOnlineList(0)) return fail(kExitFailure, "could not ask for the online list (session lost)");
+    if (!pump_until(*client, deadline, [&] { return answer.has_value(); }))
+      return fail(kExitFailure, "the server did not answer the online list within the timeout");
+    if (answer->m_eResult == k_EResultAccessDenied)
+      return fail(kExitFailure, "this server does not publish who is online (allow_list_online is off)");
+    if (answer->m_eResult != k_EResultOK)
+      return fail(kExitFailure, "online list failed (EResult " + std::to_string(answer->m_eResult) + ")");
+    nlohmann::json users = nlohmann::json::array();
+    for (const auto& u : answer->m_users) {
+      users.push_back(nlohmann::json{{"steam_id", std::to_string(u.steam_id.ConvertToUint64())},
+                                     {"persona_name", u.persona_name},
+                                     {"app_id", u.app_id}});
+    }
+    out = {{"online", std::move(users)}};
   }
   client->Shutdown();
   return Outcome{kExitOk, out.dump(), {}};
