@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 namespace kettle::crypto {
@@ -31,6 +32,39 @@ std::array<std::uint8_t, kCertDomain.size() + kSignedSize> signed_message(const 
   return msg;
 }
 
+// Signatures already checked, so a peer that reconnects (or the server's own certificate, which
+// every login checks) costs one Ed25519 verify (~60 µs) once per process, not per handshake.
+// Direct-mapped on the signature's first byte; a hit needs the exact same issuer, signed bytes
+// and signature, so it can only confirm what a real verify confirmed. Expiry is never cached.
+class VerifiedCache {
+ public:
+  using Msg = std::array<std::uint8_t, kCertDomain.size() + kSignedSize>;
+  bool contains(const SigningPublicKey& issuer, const Msg& msg, const Signature& sig) {
+    std::lock_guard lock(mu_);
+    const Entry& e = slots_[sig[0]];
+    return e.used && e.sig == sig && e.msg == msg && e.issuer == issuer.bytes;
+  }
+  void insert(const SigningPublicKey& issuer, const Msg& msg, const Signature& sig) {
+    std::lock_guard lock(mu_);
+    slots_[sig[0]] = Entry{true, issuer.bytes, msg, sig};
+  }
+
+ private:
+  struct Entry {
+    bool used = false;
+    decltype(SigningPublicKey::bytes) issuer{};
+    Msg msg{};
+    Signature sig{};
+  };
+  std::mutex mu_;
+  std::array<Entry, 256> slots_{};
+};
+
+VerifiedCache& verified_cache() {
+  static VerifiedCache cache;
+  return cache;
+}
+
 }  // namespace
 
 Certificate Certificate::issue(const SigningKeyPair& issuer, SteamID steam_id, std::uint32_t app_id,
@@ -49,8 +83,12 @@ Certificate Certificate::anonymous(const SigningKeyPair& key) {
 }
 
 Status Certificate::verify(const SigningPublicKey& issuer, std::uint64_t now_unix_s) const {
-  if (!verify_signature(issuer, signed_message(*this), signature)) {
-    return make_error(Errc::auth_failed, "certificate: signature does not verify against the trust root");
+  const auto msg = signed_message(*this);
+  if (!verified_cache().contains(issuer, msg, signature)) {
+    if (!verify_signature(issuer, msg, signature)) {
+      return make_error(Errc::auth_failed, "certificate: signature does not verify against the trust root");
+    }
+    verified_cache().insert(issuer, msg, signature);
   }
   if (now_unix_s >= expiry_unix_s) {
     return make_error(Errc::expired, "certificate: expired at " + std::to_string(expiry_unix_s));

@@ -28,7 +28,8 @@ struct Certificate {
                            const SigningPublicKey& subject, std::uint64_t expiry_unix_s);
   // A key that has not logged in yet: steam_id 0, app_id 0, never expires, signed by the key
   // itself. Only a responder that allows anonymous peers (kettle-server's login port) accepts
-  // it, and it proves nothing but possession of the key (docs/protocol.md §2.1).
+  // it, and it proves nothing but possession of the key, which the HELLO signature shows
+  // (docs/protocol.md §2.1).
   static Certificate anonymous(const SigningKeyPair& key);
   bool is_anonymous() const noexcept { return steam_id.value() == 0; }
 

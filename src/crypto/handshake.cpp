@@ -234,7 +234,9 @@ HandshakeResponder::on_hello(Bytes d, const Address& from, std::uint32_t local_c
   if (!suite) return std::move(suite).error();
   if (h.cert.is_anonymous()) {
     if (!accept_anonymous_) return make_error(Errc::auth_failed, "HELLO: anonymous certificate not accepted here");
-    KETTLE_TRY(h.cert.verify(h.cert.public_key, now_unix_s));
+    // Its own signature is not checked: the HELLO signature below is by cert.public_key over
+    // bytes that include the whole certificate (docs/protocol.md §2.1).
+    if (h.cert.app_id != 0) return make_error(Errc::malformed, "HELLO: anonymous certificate with an app_id");
   } else {
     KETTLE_TRY(h.cert.verify(me_->trust_root, now_unix_s));
   }

@@ -288,9 +288,7 @@ void ServerCore::complete_login(Session& s, std::uint32_t rid, const Account& ac
   s.app_id = app_id;
   online_[account.account_id] = s.conn;
   update_gauges();
-  if (auto st = store_.touch(account.account_id, static_cast<std::int64_t>(unix_now_s())); !st) {
-    logger("server")->warn("touch account={} error=\"{}\"", account.account_id, st.error().to_string());
-  }
+  touch_later(account.account_id, now);
 
   control::LoginOk ok;
   ok.steam_id = s.steam_id();

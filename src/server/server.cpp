@@ -177,6 +177,7 @@ void Server::Impl::shutdown_sessions() {
     core->process(now);
     (void)driver->flush(now);
   }
+  core->flush_touches();
   logger("server")->info("stopped sessions_left={}", core->session_count());
 }
 

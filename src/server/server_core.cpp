@@ -63,10 +63,25 @@ void ServerCore::process(Instant now) {
   expire_logins(now);
   // A message may have closed a connection (logout, replaced session): pick up its event now.
   while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
+  if (now >= touch_flush_at_) flush_touches();
 }
 
 Instant ServerCore::next_deadline() const noexcept {
-  return login_deadlines_.empty() ? kInstantNever : login_deadlines_.front().at;
+  return std::min(touch_flush_at_, login_deadlines_.empty() ? kInstantNever : login_deadlines_.front().at);
+}
+
+void ServerCore::touch_later(std::uint32_t account_id, Instant now) {
+  touches_.push_back(Store::Touch{account_id, static_cast<std::int64_t>(unix_now_s())});
+  if (touch_flush_at_ == kInstantNever) touch_flush_at_ = now + secs(1);
+}
+
+void ServerCore::flush_touches() {
+  touch_flush_at_ = kInstantNever;
+  if (touches_.empty()) return;
+  if (auto st = store_.touch_many(touches_); !st) {
+    logger("server")->warn("last_seen batch of {} failed error=\"{}\"", touches_.size(), st.error().to_string());
+  }
+  touches_.clear();
 }
 
 // A client connects only to log in, so one that has not within backend_liveness is closed: it
@@ -302,9 +317,7 @@ void ServerCore::go_offline(Session& s, Instant now) {
   if (!s.logged_in) return;
   s.logged_in = false;
   if (auto it = online_.find(s.account_id); it != online_.end() && it->second == s.conn) online_.erase(it);
-  if (auto st = store_.touch(s.account_id, static_cast<std::int64_t>(unix_now_s())); !st) {
-    logger("server")->warn("touch account={} error=\"{}\"", s.account_id, st.error().to_string());
-  }
+  touch_later(s.account_id, now);
   update_gauges();
   notify_watchers(s.account_id, persona_of(s), control::kPersonaChangeGoneOffline, now);
 }

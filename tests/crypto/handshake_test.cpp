@@ -182,16 +182,41 @@ TEST_F(HandshakeTest, AnonymousInitiatorOnlyWhereAllowed) {
   EXPECT_EQ(std::get<Established>(*done).peer.steam_id, bob.cert.steam_id);
 }
 
-TEST_F(HandshakeTest, AnonymousCertificateMustBeSelfSigned) {
-  // steam_id 0 signed by someone else's key: not a proof of possession, refused.
-  const auto key = SigningKeyPair::generate();
-  Identity forged;
-  forged.key = SigningKeyPair::generate();
-  forged.cert = Certificate::issue(key, SteamID(0), 0, forged.key.pub, ~std::uint64_t{0});
-  forged.trust_root = root.pub;
-  HandshakeInitiator init(forged, kInitConn);
+TEST_F(HandshakeTest, AnonymousCertificateIsBoundByTheHelloSignature) {
   HandshakeResponder server(bob, true);
-  EXPECT_EQ(server.on_hello(hello_of(init), alice_addr, kRespConn, false, kNow, out).code(), Errc::auth_failed);
+  Identity anon = Identity::anonymous(SigningKeyPair::generate(), root.pub);
+  HandshakeInitiator init(anon, kInitConn);
+  Buf h = hello_of(init);
+  // Any change to the certificate inside the HELLO (here its key) breaks the HELLO signature,
+  // which is what authenticates an anonymous certificate.
+  constexpr std::size_t kCertKeyOffset = 1 + 1 + 4 + 1 + 32 + 1 + 8 + 4;
+  h[kCertKeyOffset] ^= 1;
+  EXPECT_EQ(server.on_hello(h, alice_addr, kRespConn, false, kNow, out).code(), Errc::auth_failed);
+  // An anonymous certificate claiming an app is malformed.
+  Identity with_app;
+  with_app.key = SigningKeyPair::generate();
+  with_app.cert = Certificate::issue(with_app.key, SteamID(0), 480, with_app.key.pub, ~std::uint64_t{0});
+  with_app.trust_root = root.pub;
+  HandshakeInitiator init2(with_app, kInitConn);
+  EXPECT_EQ(server.on_hello(hello_of(init2), alice_addr, kRespConn, false, kNow, out).code(), Errc::malformed);
+}
+
+TEST(CertificateCache, RepeatedVerifyIsConsistentAndExpiryIsAlwaysChecked) {
+  const auto issuer = SigningKeyPair::generate();
+  const auto other = SigningKeyPair::generate();
+  const auto subject = SigningKeyPair::generate();
+  const Certificate c = Certificate::issue(issuer, SteamID::individual(9), 480, subject.pub, kNow + 10);
+  for (int i = 0; i < 3; ++i) {  // the first call verifies, later ones hit the cache
+    EXPECT_TRUE(c.verify(issuer.pub, kNow).ok());
+    EXPECT_EQ(c.verify(other.pub, kNow).code(), Errc::auth_failed) << "a cached entry is per issuer";
+    EXPECT_EQ(c.verify(issuer.pub, kNow + 10).code(), Errc::expired) << "expiry is never cached";
+  }
+  Certificate tampered = c;
+  tampered.app_id = 481;  // same signature, other content: must not hit the cache
+  EXPECT_EQ(tampered.verify(issuer.pub, kNow).code(), Errc::auth_failed);
+  Certificate resigned = c;
+  resigned.signature[5] ^= 1;  // same first byte (same slot), other signature
+  EXPECT_EQ(resigned.verify(issuer.pub, kNow).code(), Errc::auth_failed);
 }
 
 TEST_F(HandshakeTest, InitiatorRefusesAnonymousResponder) {

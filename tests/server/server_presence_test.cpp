@@ -5,6 +5,7 @@
 #include <set>
 
 #include "server/server_fixture.hpp"
+#include "server/store/store.hpp"
 
 namespace kettle::server::test {
 namespace {
@@ -275,6 +276,35 @@ TEST_F(ServerTest, FiftyClientsLogInConcurrently) {
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kClients));
   EXPECT_EQ(server_->metrics().clients_online.load(), static_cast<std::uint64_t>(kClients));
   std::printf("50 clients connected and logged in in %.1f ms\n", static_cast<double>(to_us(elapsed)) / 1000.0);
+}
+
+}  // namespace
+}  // namespace kettle::server::test
+
+namespace kettle::server::test {
+namespace {
+
+TEST_F(ServerTest, LastSeenIsWrittenInBatchesAndOnStop) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto before = static_cast<std::int64_t>(unix_now_s());
+  ASSERT_NE(login("alice"), 0u);
+  ASSERT_NE(login("bob"), 0u);
+  // The batch is due one second after the first login; a separate connection to the same
+  // file sees it once the server commits it.
+  auto store = open_sqlite_store(options_.db_path);
+  ASSERT_TRUE(store) << store.error().to_string();
+  auto seen = [&](const char* name) {
+    auto a = (*store)->find_account(name);
+    return a.ok() && a->has_value() ? (*a)->last_seen_unix_s : std::int64_t{-1};
+  };
+  ASSERT_TRUE(node_->wait([&] { return seen("alice") >= before && seen("bob") >= before; }, secs(10)));
+
+  // Logging out right before a stop is not lost: the stop writes the pending batch.
+  const auto c = login("carol");
+  ASSERT_NE(c, 0u);
+  server_->stop();
+  server_.reset();
+  EXPECT_GE(seen("carol"), before);
 }
 
 }  // namespace

@@ -202,6 +202,23 @@ class SqliteStore final : public Store {
     return update_one(st.get(), account_id, "touch account");
   }
 
+  Status touch_many(std::span<const Touch> touches) override {
+    if (touches.empty()) return {};
+    std::lock_guard lock(mu_);
+    KETTLE_TRY(sqlite::exec(db_.get(), "BEGIN", path_, "touch batch"));
+    for (const Touch& t : touches) {
+      Use st(stmts_[kTouch].get());
+      bind_int(st.get(), 1, t.account_id);
+      bind_int(st.get(), 2, t.now_unix_s);
+      if (sqlite3_step(st.get()) != SQLITE_DONE) {
+        const std::string why = sqlite3_errmsg(db_.get());
+        (void)sqlite::exec(db_.get(), "ROLLBACK", path_, "touch batch");
+        return make_error(Errc::io, "touch batch: " + why);
+      }
+    }
+    return sqlite::exec(db_.get(), "COMMIT", path_, "touch batch");
+  }
+
   Status add_token(std::uint32_t account_id, std::string_view token_hash, std::int64_t now_unix_s) override {
     // Refusing anything but a hash keeps a raw token (a secret) from ever reaching the file.
     if (!is_token_hash(token_hash)) {

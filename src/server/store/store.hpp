@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,13 @@ class Store {
   virtual Status set_credential(std::uint32_t account_id, CredentialKind kind, std::string_view hash) = 0;
   virtual Status set_persona_name(std::uint32_t account_id, std::string_view name) = 0;
   virtual Status touch(std::uint32_t account_id, std::int64_t now_unix_s) = 0;  // last_seen
+  // Many last_seen updates in one transaction (the server batches them: one commit per second
+  // instead of one per login/logout). Accounts that no longer exist are skipped.
+  struct Touch {
+    std::uint32_t account_id = 0;
+    std::int64_t now_unix_s = 0;
+  };
+  virtual Status touch_many(std::span<const Touch> touches) = 0;
 
   // ---- access tokens (stored as BLAKE2b hashes; the token itself is shown once) ----
   virtual Status add_token(std::uint32_t account_id, std::string_view token_hash, std::int64_t now_unix_s) = 0;

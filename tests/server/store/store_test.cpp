@@ -141,6 +141,24 @@ TEST(SqliteStore, PersonaNameAndTouch) {
   EXPECT_EQ((*got)->last_seen_unix_s, 1234567);
 }
 
+TEST(SqliteStore, TouchManyWritesEveryUpdateInOneBatchAndSkipsUnknownAccounts) {
+  TempDir dir;
+  auto s = open_ok(dir.file("t.db"));
+  ASSERT_TRUE(s);
+  auto a = s->create_account("alice", CredentialKind::none, "", 10);
+  auto b = s->create_account("bob", CredentialKind::none, "", 10);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::vector<Store::Touch> batch{{a->account_id, 100}, {999, 5}, {b->account_id, 200}, {a->account_id, 300}};
+  ASSERT_TRUE(s->touch_many(batch).ok());
+  EXPECT_TRUE(s->touch_many({}).ok());
+  auto ga = s->find_account(a->account_id);
+  auto gb = s->find_account(b->account_id);
+  ASSERT_TRUE(ga.ok() && ga->has_value() && gb.ok() && gb->has_value());
+  EXPECT_EQ((*ga)->last_seen_unix_s, 300) << "later entries win";
+  EXPECT_EQ((*gb)->last_seen_unix_s, 200);
+  EXPECT_FALSE(s->find_account(999u).value().has_value());
+}
+
 TEST(SqliteStore, Credentials) {
   TempDir dir;
   auto s = open_ok(dir.file("k.db"));
