@@ -151,5 +151,25 @@ TEST_F(KettleCli, WrongPasswordExitsTwoAndTheRightOneWorks) {
   EXPECT_EQ(me["subscribed"], true);
 }
 
+TEST_F(KettleCli, TokenFromTheEnvironment) {
+  ASSERT_EQ(admin({"account", "add", "bot"}).exit, 0);
+  const RunResult issued = admin({"account", "token", "bot"});
+  ASSERT_EQ(issued.exit, 0) << issued.err;
+  std::string token = issued.out;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  token = token.substr(token.rfind('\n') + 1);  // npos + 1 == 0: a one-line output
+  ASSERT_TRUE(token.starts_with("kt_")) << issued.out;
+  ASSERT_EQ(admin({"app", "add", "480", "--name", "Spacewar"}).exit, 0);
+  ServerProcess server(dir(), {"--http", "off"});
+  ASSERT_TRUE(server.started());
+
+  json me = parse(cli(server, {"--name", "bot", "--token-env", "TOKEN", "whoami"}, {{"TOKEN", token}}));
+  EXPECT_EQ(me["steam_id"], kFirstAccount);
+  expect_failure(cli(server, {"--name", "bot", "--token-env", "TOKEN", "whoami"}, {{"TOKEN", token + "x"}}), 2,
+                 "login failed: ");
+  // The token is a secret: not in the server's log.
+  EXPECT_EQ(server_log().find(token.substr(3)), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kettle::integration
