@@ -39,7 +39,8 @@ TransportDriver::TransportDriver(EventLoop& loop, std::unique_ptr<transport::End
       socket_(std::move(socket)),
       options_(options),
       rx_(recv_slots(socket_), socket_.recommended_slot_bytes()),
-      arena_(options.transmit_bytes * options.transmits_per_batch) {
+      arena_(std::make_unique_for_overwrite<std::uint8_t[]>(options.transmit_bytes * options.transmits_per_batch)),
+      arena_size_(options.transmit_bytes * options.transmits_per_batch) {
   pending_.reserve(options.transmits_per_batch);
 }
 
@@ -106,8 +107,8 @@ Status TransportDriver::flush(Instant now) {
     pending_.clear();
     pending_first_ = 0;
     arena_used_ = 0;
-    while (pending_.size() < options_.transmits_per_batch && arena_.size() - arena_used_ >= options_.transmit_bytes) {
-      const MutBytes buf(arena_.data() + arena_used_, options_.transmit_bytes);
+    while (pending_.size() < options_.transmits_per_batch && arena_size_ - arena_used_ >= options_.transmit_bytes) {
+      const MutBytes buf(arena_.get() + arena_used_, options_.transmit_bytes);
       const auto t = endpoint_->poll_transmit(now, buf);
       if (!t) break;
       ++counters_.transmits;

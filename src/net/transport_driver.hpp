@@ -88,7 +88,10 @@ class TransportDriver {
   UdpSocket socket_;
   DriverOptions options_;
   RecvBuffers rx_;
-  std::vector<std::uint8_t> arena_;   // transmit payloads; pending_ points into it
+  // Transmit payloads; pending_ points into it. Not zero-filled (the engine writes every byte it
+  // hands back), so only pages actually used are ever faulted in.
+  std::unique_ptr<std::uint8_t[]> arena_;
+  std::size_t arena_size_ = 0;
   std::vector<OutDatagram> pending_;  // gathered, not yet (fully) sent
   std::size_t pending_first_ = 0;     // pending_[pending_first_..] are unsent
   std::size_t arena_used_ = 0;

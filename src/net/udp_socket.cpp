@@ -63,8 +63,9 @@ Error errno_error(std::string_view what, int err) {
   return Error{Errc::io, std::string(what) + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")"};
 }
 
-RecvBuffers::RecvBuffers(std::size_t slots, std::size_t slot_bytes) : storage_(slots * slot_bytes), slots_(slots) {
-  for (std::size_t i = 0; i < slots; ++i) slots_[i].buf = MutBytes{storage_.data() + i * slot_bytes, slot_bytes};
+RecvBuffers::RecvBuffers(std::size_t slots, std::size_t slot_bytes)
+    : storage_(std::make_unique_for_overwrite<std::uint8_t[]>(slots * slot_bytes)), slots_(slots) {
+  for (std::size_t i = 0; i < slots; ++i) slots_[i].buf = MutBytes{storage_.get() + i * slot_bytes, slot_bytes};
 }
 
 namespace {

