@@ -105,6 +105,7 @@ Status app_add(server::Store& store, const server::ServerConfig& cfg, std::FILE*
   if (!existing) return std::move(existing).error();
   if (existing->has_value()) app = **existing;  // keep the name unless --name is given
   if (cfg.admin.app_name) app.name = *cfg.admin.app_name;
+  if (app.name.empty()) app.name = "app " + std::to_string(app.app_id);  // --name is optional
   app.open = !cfg.admin.closed;
   KETTLE_TRY(store.upsert_app(app));
   for (const auto& g : grantees) KETTLE_TRY(store.grant(app.app_id, g.account_id));

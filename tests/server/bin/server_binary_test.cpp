@@ -342,6 +342,9 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
   ASSERT_EQ(r.exit, 0) << r.err;
   EXPECT_EQ(r.out, "app 480 name=\"Spacewar\" open grants=0\n");
   expect_clean_failure(run({"app", "add", "481", "--grant", "nobody", "--db", db}), 2, "nobody");
+  r = run({"app", "add", "482", "--db", db});  // --name is optional for a new app too
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.out, "app 482 name=\"app 482\" open grants=0\n");
 
   // The server opens the same database afterwards.
   Child c(kServer, base({"--http", "off"}), clean_environment());
