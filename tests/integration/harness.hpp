@@ -15,9 +15,16 @@
 #include <vector>
 
 #include "kettle/client.hpp"
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace kettle::integration {
+
+using test::clean_environment;
+using test::Clock;
+using test::in_secs;
+using test::Process;
+using test::run_process;
+using test::RunResult;
 
 inline constexpr const char* kServerPath = KETTLE_SERVER_PATH;
 inline constexpr const char* kCliPath = KETTLE_CLI_PATH;

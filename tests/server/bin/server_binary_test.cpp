@@ -15,7 +15,7 @@
 #include <map>
 #include <sstream>
 
-#include "child.hpp"
+#include "support/process.hpp"
 #ifdef KETTLE_SERVER_BIN_HAVE_CLIENT
 #include "kettle/client.hpp"
 #endif
@@ -26,16 +26,8 @@ namespace kettle::test {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = Child::Clock;
 
 constexpr const char* kServer = KETTLE_SERVER_PATH;
-
-Clock::time_point in_secs(int s) { return Clock::now() + std::chrono::seconds(s); }
-
-struct Outcome {
-  int exit = -1;
-  std::string out, err;
-};
 
 std::string last_line(const std::string& text) {
   std::string s = text;
@@ -102,13 +94,8 @@ class KettleServerBinary : public ::testing::Test {
     return a;
   }
 
-  static Outcome run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-    Child c(kServer, args, clean_environment(env));
-    Outcome r;
-    r.exit = c.wait_exit(in_secs(60));
-    r.out = c.out();
-    r.err = c.err();
-    return r;
+  static RunResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+    return run_process(kServer, args, clean_environment(env));
   }
 
   std::string dir_;
@@ -126,7 +113,7 @@ std::vector<std::string> lines_starting(const std::string& text, const std::stri
 }
 
 // No sanitizer report, no crash: exactly one error line of ours (logs may precede it).
-void expect_clean_failure(const Outcome& r, int code, const std::string& needle) {
+void expect_clean_failure(const RunResult& r, int code, const std::string& needle) {
   EXPECT_EQ(r.exit, code) << r.err;
   const auto errors = lines_starting(r.err, "kettle-server: ");
   ASSERT_EQ(errors.size(), 1u) << r.err;
@@ -136,7 +123,7 @@ void expect_clean_failure(const Outcome& r, int code, const std::string& needle)
 }
 
 TEST_F(KettleServerBinary, PrintPublicKeyCreatesAPrivateKeyFileAndIsStable) {
-  const Outcome first = run({"--print-public-key", "--key", path("server.key")});
+  const RunResult first = run({"--print-public-key", "--key", path("server.key")});
   ASSERT_EQ(first.exit, 0) << first.err;
   const std::string key = last_line(first.out);
   EXPECT_TRUE(is_hex64(key)) << first.out;
@@ -144,7 +131,7 @@ TEST_F(KettleServerBinary, PrintPublicKeyCreatesAPrivateKeyFileAndIsStable) {
   ASSERT_EQ(::stat(path("server.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
-  const Outcome second = run({"--print-public-key"}, {{"KETTLE_KEY", path("server.key")}});
+  const RunResult second = run({"--print-public-key"}, {{"KETTLE_KEY", path("server.key")}});
   ASSERT_EQ(second.exit, 0) << second.err;
   EXPECT_EQ(last_line(second.out), key);
 }
@@ -157,8 +144,8 @@ TEST_F(KettleServerBinary, KeyFileReadableByOthersIsRefused) {
 
 TEST_F(KettleServerBinary, DevStartsServesHttpAndExitsZeroOnSigterm) {
   for (int sig : {SIGTERM, SIGINT}) {
-    Child c(kServer, base({"--dev"}), clean_environment());
-    const std::string line = c.wait_for_line("kettle-server listening ", in_secs(60));
+    Process c(kServer, base({"--dev"}), clean_environment());
+    const std::string line = c.read_line_starting_with("kettle-server listening ", in_secs(60));
     ASSERT_FALSE(line.empty()) << "no listening line; stderr: " << c.err();
     auto f = fields(line);
     EXPECT_TRUE(f["udp"].starts_with("127.0.0.1:")) << line;
@@ -179,14 +166,14 @@ TEST_F(KettleServerBinary, DevStartsServesHttpAndExitsZeroOnSigterm) {
     c.signal(sig);
     EXPECT_EQ(c.wait_exit(in_secs(30)), 0) << "signal " << sig << "; stderr: " << c.err();
     // The key in the line is the one --print-public-key reports.
-    const Outcome key = run({"--print-public-key", "--key", path("server.key")});
+    const RunResult key = run({"--print-public-key", "--key", path("server.key")});
     EXPECT_EQ(last_line(key.out), f["key"]);
   }
 }
 
 TEST_F(KettleServerBinary, HttpOffSaysSo) {
-  Child c(kServer, base({"--dev", "--http", "off"}), clean_environment());
-  const std::string line = c.wait_for_line("kettle-server listening ", in_secs(60));
+  Process c(kServer, base({"--dev", "--http", "off"}), clean_environment());
+  const std::string line = c.read_line_starting_with("kettle-server listening ", in_secs(60));
   ASSERT_FALSE(line.empty()) << c.err();
   EXPECT_EQ(fields(line)["http"], "off");
   c.signal(SIGTERM);
@@ -196,8 +183,8 @@ TEST_F(KettleServerBinary, HttpOffSaysSo) {
 TEST_F(KettleServerBinary, SignalRightAfterTheListeningLineStillExitsZero) {
   // The handler is installed before the line is printed: no window where SIGTERM kills it.
   for (int i = 0; i < 3; ++i) {
-    Child c(kServer, base({"--dev", "--http", "off"}), clean_environment());
-    ASSERT_FALSE(c.wait_for_line("kettle-server listening ", in_secs(60)).empty()) << c.err();
+    Process c(kServer, base({"--dev", "--http", "off"}), clean_environment());
+    ASSERT_FALSE(c.read_line_starting_with("kettle-server listening ", in_secs(60)).empty()) << c.err();
     c.signal(SIGTERM);
     EXPECT_EQ(c.wait_exit(in_secs(30)), 0) << c.err();
   }
@@ -215,7 +202,7 @@ TEST_F(KettleServerBinary, BadFlagsAndValuesExitTwo) {
 }
 
 TEST_F(KettleServerBinary, HelpExitsZero) {
-  const Outcome r = run({"--help"});
+  const RunResult r = run({"--help"});
   EXPECT_EQ(r.exit, 0);
   EXPECT_NE(r.out.find("--print-public-key"), std::string::npos);
   EXPECT_NE(r.out.find("account"), std::string::npos);
@@ -240,7 +227,7 @@ TEST_F(KettleServerBinary, CorruptDatabaseExitsOneWithAClearMessage) {
     std::ofstream f(path("kettle.db"), std::ios::binary);
     for (int i = 0; i < 512; ++i) f << "this is not a database ";
   }
-  const Outcome r = run(base({"--dev"}));
+  const RunResult r = run(base({"--dev"}));
   expect_clean_failure(r, 1, "database");
   EXPECT_NE(r.err.find(path("kettle.db")), std::string::npos) << r.err;  // names the file
   // The admin commands refuse it the same way and leave it alone.
@@ -250,14 +237,14 @@ TEST_F(KettleServerBinary, CorruptDatabaseExitsOneWithAClearMessage) {
 }
 
 TEST_F(KettleServerBinary, UnwritableDatabaseDirectoryExitsOne) {
-  const Outcome r = run(base({"--dev", "--db", path("missing-dir/kettle.db")}));
+  const RunResult r = run(base({"--dev", "--db", path("missing-dir/kettle.db")}));
   EXPECT_EQ(r.exit, 1) << r.err;
   EXPECT_NE(r.err.find("missing-dir"), std::string::npos) << r.err;
 }
 
 TEST_F(KettleServerBinary, AccountsAndApps) {
   const std::string db = path("kettle.db");
-  Outcome r =
+  RunResult r =
       run({"account", "add", "alice", "--password-env", "ALICE_PW", "--db", db}, {{"ALICE_PW", "correct horse"}});
   ASSERT_EQ(r.exit, 0) << r.err;
   EXPECT_NE(r.out.find("created account alice account_id="), std::string::npos) << r.out;
@@ -287,7 +274,7 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
   const std::string token = last_line(r.out);
   EXPECT_TRUE(token.starts_with("kt_")) << r.out;
   EXPECT_EQ(token.size(), 46u) << token;
-  const Outcome again = run({"account", "token", "alice", "--db", db});
+  const RunResult again = run({"account", "token", "alice", "--db", db});
   EXPECT_NE(last_line(again.out), token);  // a new one each time
 
   r = run({"account", "passwd", "bob", "--password-env", "BOB_PW", "--db", db}, {{"BOB_PW", "battery staple"}});
@@ -347,8 +334,8 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
   EXPECT_EQ(r.out, "app 482 name=\"app 482\" open grants=0\n");
 
   // The server opens the same database afterwards.
-  Child c(kServer, base({"--http", "off"}), clean_environment());
-  ASSERT_FALSE(c.wait_for_line("kettle-server listening ", in_secs(60)).empty()) << c.err();
+  Process c(kServer, base({"--http", "off"}), clean_environment());
+  ASSERT_FALSE(c.read_line_starting_with("kettle-server listening ", in_secs(60)).empty()) << c.err();
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait_exit(in_secs(30)), 0) << c.err();
 }
@@ -358,7 +345,7 @@ TEST_F(KettleServerBinary, AccountsAndApps) {
 // kettle::Client: password, token, a wrong password and a name-only (dev) login.
 TEST_F(KettleServerBinary, AdminCreatedAccountsLogInToTheRunningServer) {
   const std::string db = path("kettle.db");
-  Outcome r = run({"account", "add", "alice", "--password-env", "PW", "--db", db}, {{"PW", "correct horse"}});
+  RunResult r = run({"account", "add", "alice", "--password-env", "PW", "--db", db}, {{"PW", "correct horse"}});
   ASSERT_EQ(r.exit, 0) << r.err;
   const std::string alice_steam_id = fields(r.out)["steam_id"];
   ASSERT_EQ(run({"account", "add", "bob", "--db", db}).exit, 0);
@@ -367,8 +354,8 @@ TEST_F(KettleServerBinary, AdminCreatedAccountsLogInToTheRunningServer) {
   const std::string bob_token = last_line(r.out);
   ASSERT_EQ(run({"app", "add", "480", "--name", "Spacewar", "--db", db}).exit, 0);
 
-  Child server(kServer, base({"--http", "off"}), clean_environment());
-  const std::string line = server.wait_for_line("kettle-server listening ", in_secs(60));
+  Process server(kServer, base({"--http", "off"}), clean_environment());
+  const std::string line = server.read_line_starting_with("kettle-server listening ", in_secs(60));
   ASSERT_FALSE(line.empty()) << server.err();
   auto f = fields(line);
   ASSERT_EQ(f["dev"], "false");

@@ -1,4 +1,5 @@
-// A child process for the integration tests: stdout on a pipe (read line by line with a
+// A child process for tests that run the project's binaries (tests/integration,
+// tests/server/bin): stdout on a pipe (read line by line with a
 // deadline), stderr on a pipe or appended to a file (a server's log can grow without bound, and
 // a full pipe nobody reads would stall the server), an explicit environment, and every wait
 // bounded by a pidfd deadline. The child gets SIGKILL when the thread that started it exits
@@ -11,9 +12,10 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace kettle::integration {
+namespace kettle::test {
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,6 +35,8 @@ class Process {
 
   // The next stdout line (without '\n'); "" on deadline or EOF.
   std::string read_line(Clock::time_point deadline);
+  // The next stdout line starting with `prefix`, skipping others; "" on deadline or EOF.
+  std::string read_line_starting_with(std::string_view prefix, Clock::time_point deadline);
   // Reads the rest of the output and reaps. Exit code, 128+signal if killed by a signal, or -1 if
   // it had not ended by the deadline (it is then killed).
   int wait_exit(Clock::time_point deadline);
@@ -68,4 +72,4 @@ RunResult run_process(const std::string& path, const std::vector<std::string>& a
 // plus `extra`.
 std::map<std::string, std::string> clean_environment(const std::map<std::string, std::string>& extra = {});
 
-}  // namespace kettle::integration
+}  // namespace kettle::test

@@ -1,4 +1,4 @@
-#include "process.hpp"
+#include "support/process.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace kettle::integration {
+namespace kettle::test {
 namespace {
 
 void close_fd(int& fd) {
@@ -150,6 +150,17 @@ std::string Process::read_line(Clock::time_point deadline) {
   }
 }
 
+std::string Process::read_line_starting_with(std::string_view prefix, Clock::time_point deadline) {
+  for (;;) {
+    for (auto nl = out_.find('\n', out_scanned_); nl != std::string::npos; nl = out_.find('\n', out_scanned_)) {
+      std::string line = out_.substr(out_scanned_, nl - out_scanned_);
+      out_scanned_ = nl + 1;
+      if (line.starts_with(prefix)) return line;
+    }
+    if (out_fd_ < 0 || !pump(deadline)) return "";
+  }
+}
+
 int Process::wait_exit(Clock::time_point deadline) {
   if (pid_ <= 0) return -1;
   while (!reaped_ || out_fd_ >= 0 || err_fd_ >= 0) {
@@ -189,4 +200,4 @@ std::map<std::string, std::string> clean_environment(const std::map<std::string,
   return env;
 }
 
-}  // namespace kettle::integration
+}  // namespace kettle::test
