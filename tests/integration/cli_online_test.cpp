@@ -9,16 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFirstAccount = "76561197960265729";
-constexpr const char* kSecondAccount = "76561197960265730";
-
-json parse(const RunResult& r) {
-  EXPECT_EQ(r.exit, 0) << "stdout: " << r.out << "\nstderr: " << r.err;
-  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.out;
-  return j.is_discarded() ? json::object() : j;
-}
-
 class KettleCliOnline : public IntegrationTest {};
 
 TEST_F(KettleCliOnline, ListsTheLoggedInUsers) {

@@ -14,17 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFirstAccount = "76561197960265729";
-constexpr const char* kSecondAccount = "76561197960265730";
-
-// The stdout of a successful run as JSON (a failed parse fails the test and yields null).
-json parse(const RunResult& r) {
-  EXPECT_EQ(r.exit, 0) << "stdout: " << r.out << "\nstderr: " << r.err;
-  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.out;
-  return j.is_discarded() ? json::object() : j;
-}
-
 // One "kettle-cli: ..." line on stderr containing `needle`, no sanitizer report, nothing on stdout.
 void expect_failure(const RunResult& r, int code, const std::string& needle) {
   EXPECT_EQ(r.exit, code) << "stdout: " << r.out << "\nstderr: " << r.err;

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,18 @@ using test::RunResult;
 
 inline constexpr const char* kServerPath = KETTLE_SERVER_PATH;
 inline constexpr const char* kCliPath = KETTLE_CLI_PATH;
+
+// SteamIDs of the first two accounts a fresh server creates.
+inline constexpr const char* kFirstAccount = "76561197960265729";
+inline constexpr const char* kSecondAccount = "76561197960265730";
+
+// The stdout of a successful run as JSON (a failed parse fails the test and yields an empty object).
+inline nlohmann::json parse(const RunResult& r) {
+  EXPECT_EQ(r.exit, 0) << "stdout: " << r.out << "\nstderr: " << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.out;
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
 
 // "key=value" words of a line.
 std::map<std::string, std::string> fields(const std::string& line);
