@@ -17,6 +17,7 @@
 namespace kettle {
 namespace {
 
+using testing::bind_loopback_udp;
 using testing::config_for;
 using testing::start_server;
 
@@ -93,15 +94,9 @@ TEST(ClientInit, BadConfigFailsAtOnceWithThePreciseField) {
 
 TEST(ClientInit, NothingListeningIsNoSteamClientWithinLoginTimeout) {
   // Hold a UDP port that never answers, so nothing else can take it during the test.
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  std::string addr;
+  const int fd = bind_loopback_udp(addr);
   ASSERT_GE(fd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  socklen_t len = sizeof sa;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
-  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
 
   ClientConfig cfg = valid_remote();
   cfg.server = addr;

@@ -17,6 +17,7 @@
 namespace kettle {
 namespace {
 
+using testing::bind_loopback_udp;
 using testing::Clock;
 using testing::FakeServer;
 using testing::run_until;
@@ -100,14 +101,9 @@ TEST(ClientFaults, UnansweredLoginTimesOut) {
 
 TEST(ClientFaults, TransportVersionMismatchIsVersionMismatch) {
   // A "future server": answers every HELLO with VERSION_MISMATCH naming version 2.
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  std::string addr;
+  const int fd = bind_loopback_udp(addr);
   ASSERT_GE(fd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  socklen_t len = sizeof sa;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
   timeval tv{0, 100000};  // so the responder notices `done`
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::atomic<bool> done{false};
@@ -123,7 +119,7 @@ TEST(ClientFaults, TransportVersionMismatchIsVersionMismatch) {
     }
   });
   ClientConfig cfg;
-  cfg.server = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  cfg.server = addr;
   cfg.server_key = std::string(64, '0');
   cfg.login_name = "alice";
   cfg.login_timeout_s = 2;

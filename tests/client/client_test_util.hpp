@@ -2,7 +2,10 @@
 // deadline (never a sleep).
 #pragma once
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <functional>
@@ -37,6 +40,23 @@ inline bool wait_for(const std::function<bool()>& cond, std::chrono::millisecond
     std::this_thread::yield();
   }
   return cond();
+}
+
+// A UDP socket on 127.0.0.1 with an ephemeral port, for tests that play a silent or scripted
+// server; `addr` gets "127.0.0.1:PORT". -1 (and a test failure) if it cannot be had.
+inline int bind_loopback_udp(std::string& addr) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    ADD_FAILURE() << "cannot bind a loopback UDP socket";
+    return -1;
+  }
+  addr = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  return fd;
 }
 
 inline std::unique_ptr<EmbeddedServer> start_server(const EmbeddedServer::Options& o = {}) {
