@@ -17,7 +17,7 @@ namespace {
 
 // steam_id(8) name length(≥1) state(1) app_id(4) exists(1)
 constexpr std::size_t kPersonaInfoMinBytes = 8 + 1 + 1 + 4 + 1;
-constexpr std::size_t kRequestKinds = 7;  // Body alternatives before the first server message
+constexpr std::size_t kRequestKinds = 8;  // Body alternatives before the first server message
 
 // ---------------------------------------------------------------- encoding
 
@@ -121,6 +121,10 @@ void put_body(W& w, const SendSignal& m) {
 template <class W>
 void put_body(W&, const Logout&) {}
 template <class W>
+void put_body(W& w, const AllocateRelay& m) {
+  w.u64(m.peer.value());
+}
+template <class W>
 void put_body(W& w, const LoginOk& m) {
   w.u64(m.steam_id.value());
   put_str(w, m.persona_name);
@@ -157,6 +161,21 @@ template <class W>
 void put_body(W& w, const SignalFrom& m) {
   w.u64(m.from.value());
   put_blob(w, m.payload);
+}
+
+template <class W>
+void put_body(W& w, const RelayAllocated& m) {
+  w.u64(m.allocation);
+  w.bytes(Bytes(m.token));
+  w.u16(m.relay_port);
+  w.u64(m.peer.value());
+}
+template <class W>
+void put_body(W& w, const RelayOffer& m) {
+  w.u64(m.allocation);
+  w.bytes(Bytes(m.token));
+  w.u16(m.relay_port);
+  w.u64(m.from.value());
 }
 
 template <class W>
@@ -338,6 +357,7 @@ Status get_body(ByteReader& r, SendSignal& m) {
   return get_blob(r, "signal payload", kMaxSignalBytes, m.payload);
 }
 Status get_body(ByteReader&, Logout&) { return {}; }
+Status get_body(ByteReader& r, AllocateRelay& m) { return get_steam_id(r, "relay peer", m.peer); }
 Status get_body(ByteReader& r, LoginOk& m) {
   KETTLE_TRY(get_steam_id(r, "login ok steam id", m.steam_id));
   KETTLE_TRY(get_name(r, "login ok persona name", kMaxPersonaNameBytes, true, m.persona_name));
@@ -365,6 +385,22 @@ Status get_body(ByteReader& r, PersonaChanged& m) {
 Status get_body(ByteReader& r, SignalFrom& m) {
   KETTLE_TRY(get_steam_id(r, "signal sender", m.from));
   return get_blob(r, "signal payload", kMaxSignalBytes, m.payload);
+}
+
+// allocation u64 | token [16] | relay_port u16 | steam_id: RelayAllocated and RelayOffer share it.
+Status get_relay_grant(ByteReader& r, std::string_view what, std::uint64_t& allocation, RelayToken& token,
+                       std::uint16_t& port, SteamID& other) {
+  allocation = r.u64();
+  r.copy_to(MutBytes(token));
+  port = r.u16();
+  KETTLE_TRY(need(r, what));
+  return get_steam_id(r, what, other);
+}
+Status get_body(ByteReader& r, RelayAllocated& m) {
+  return get_relay_grant(r, "relay allocated", m.allocation, m.token, m.relay_port, m.peer);
+}
+Status get_body(ByteReader& r, RelayOffer& m) {
+  return get_relay_grant(r, "relay offer", m.allocation, m.token, m.relay_port, m.from);
 }
 
 // Body alternative index for a wire kind, or -1.
@@ -411,6 +447,8 @@ std::string_view kind_name(std::uint8_t kind) noexcept {
       return "SendSignal";
     case kKindLogout:
       return "Logout";
+    case kKindAllocateRelay:
+      return "AllocateRelay";
     case kKindLoginOk:
       return "LoginOk";
     case kKindCertificateIssued:
@@ -427,6 +465,10 @@ std::string_view kind_name(std::uint8_t kind) noexcept {
       return "PersonaChanged";
     case kKindSignalFrom:
       return "SignalFrom";
+    case kKindRelayAllocated:
+      return "RelayAllocated";
+    case kKindRelayOffer:
+      return "RelayOffer";
     default:
       return "unknown";
   }

@@ -6,10 +6,11 @@
 // varint length then UTF-8 bytes; lists are a varint count then the items. Unknown kinds,
 // trailing bytes and out-of-range lengths are errors: decode() is fuzzed (fuzz/control).
 //
-// Later issues (lobbies, P2P signaling) add kinds; a peer that receives a kind it does not know
+// Later issues (lobbies, ...) add kinds; a peer that receives a kind it does not know
 // answers Error{unsupported} to a request and ignores a notification.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ inline constexpr std::size_t kMaxSecretBytes = 1024;      // password or token
 inline constexpr std::size_t kMaxSignalBytes = 1024;      // signaling payload
 inline constexpr std::size_t kMaxListItems = 1000;        // steam ids per lookup, entries per reply
 inline constexpr std::size_t kMaxErrorMessageBytes = 512;
+
+// A relay allocation member's secret (docs/protocol.md §13): raw bytes, never logged.
+inline constexpr std::size_t kRelayTokenBytes = 16;
+using RelayToken = std::array<std::uint8_t, kRelayTokenBytes>;
 
 // Result codes carried by Error; values are Steam's EResult where one fits.
 enum class ResultCode : std::uint16_t {
@@ -117,6 +122,10 @@ struct SendSignal {
 struct Logout {
   friend bool operator==(const Logout&, const Logout&) = default;
 };
+struct AllocateRelay {  // docs/protocol.md §13.1; the caller is member 0, `peer` member 1
+  SteamID peer;
+  friend bool operator==(const AllocateRelay&, const AllocateRelay&) = default;
+};
 
 // ---- server → client ----
 struct LoginOk {
@@ -164,9 +173,24 @@ struct SignalFrom {  // notification
   std::vector<std::uint8_t> payload;
   friend bool operator==(const SignalFrom&, const SignalFrom&) = default;
 };
+struct RelayAllocated {  // reply to AllocateRelay: the caller's (member 0's) side
+  std::uint64_t allocation = 0;
+  RelayToken token{};
+  std::uint16_t relay_port = 0;  // on the server's IP address; 0 = no relay
+  SteamID peer;
+  friend bool operator==(const RelayAllocated&, const RelayAllocated&) = default;
+};
+struct RelayOffer {  // notification to the peer (member 1) of a new allocation
+  std::uint64_t allocation = 0;
+  RelayToken token{};  // the peer's own token, not the caller's
+  std::uint16_t relay_port = 0;
+  SteamID from;
+  friend bool operator==(const RelayOffer&, const RelayOffer&) = default;
+};
 
 using Body = std::variant<Login, RefreshCertificate, SetPersonaName, GetPersonas, ListOnline, SendSignal, Logout,
-                          LoginOk, CertificateIssued, Ok, ErrorReply, Personas, OnlineList, PersonaChanged, SignalFrom>;
+                          AllocateRelay, LoginOk, CertificateIssued, Ok, ErrorReply, Personas, OnlineList,
+                          PersonaChanged, SignalFrom, RelayAllocated, RelayOffer>;
 
 struct Message {
   std::uint32_t request_id = 0;
@@ -175,7 +199,8 @@ struct Message {
 };
 
 // Wire kinds (docs/protocol.md §12.2): requests 0x01.., replies and notifications 0x81...
-// Kind k is the Body alternative with index k - 0x01 (requests) or k - 0x81 + 7 (server).
+// Kind k is the Body alternative with index k - 0x01 (requests) or k - 0x81 + 8 (server): new
+// request kinds go after the last request, new server kinds at the end.
 inline constexpr std::uint8_t kKindLogin = 0x01;
 inline constexpr std::uint8_t kKindRefreshCertificate = 0x02;
 inline constexpr std::uint8_t kKindSetPersonaName = 0x03;
@@ -183,6 +208,7 @@ inline constexpr std::uint8_t kKindGetPersonas = 0x04;
 inline constexpr std::uint8_t kKindListOnline = 0x05;
 inline constexpr std::uint8_t kKindSendSignal = 0x06;
 inline constexpr std::uint8_t kKindLogout = 0x07;
+inline constexpr std::uint8_t kKindAllocateRelay = 0x08;
 inline constexpr std::uint8_t kKindLoginOk = 0x81;
 inline constexpr std::uint8_t kKindCertificateIssued = 0x82;
 inline constexpr std::uint8_t kKindOk = 0x83;
@@ -191,6 +217,8 @@ inline constexpr std::uint8_t kKindPersonas = 0x85;
 inline constexpr std::uint8_t kKindOnlineList = 0x86;
 inline constexpr std::uint8_t kKindPersonaChanged = 0x87;
 inline constexpr std::uint8_t kKindSignalFrom = 0x88;
+inline constexpr std::uint8_t kKindRelayAllocated = 0x89;
+inline constexpr std::uint8_t kKindRelayOffer = 0x8a;
 // True for 0x01..0x7f: the sender expects a reply (used to answer an unknown kind).
 inline constexpr bool is_request_kind(std::uint8_t kind) noexcept { return kind >= 0x01 && kind < 0x80; }
 

@@ -26,10 +26,7 @@ std::uint32_t peek_request_id(Bytes data) {
          static_cast<std::uint32_t>(data[3]) << 16 | static_cast<std::uint32_t>(data[4]) << 24;
 }
 
-bool known_kind(std::uint8_t kind) {
-  return (kind >= control::kKindLogin && kind <= control::kKindLogout) ||
-         (kind >= control::kKindLoginOk && kind <= control::kKindSignalFrom);
-}
+bool known_kind(std::uint8_t kind) { return control::kind_name(kind) != "unknown"; }
 
 }  // namespace
 

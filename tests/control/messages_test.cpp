@@ -70,6 +70,7 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
       {ListOnline{}, 0x05},
       {SendSignal{}, 0x06},
       {Logout{}, 0x07},
+      {AllocateRelay{}, 0x08},
       {LoginOk{}, 0x81},
       {CertificateIssued{}, 0x82},
       {Ok{}, 0x83},
@@ -78,6 +79,8 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
       {OnlineList{}, 0x86},
       {PersonaChanged{}, 0x87},
       {SignalFrom{}, 0x88},
+      {RelayAllocated{}, 0x89},
+      {RelayOffer{}, 0x8a},
   };
   for (const auto& [body, kind] : kinds) {
     EXPECT_EQ(kind_of(body), kind);
@@ -87,7 +90,8 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
   EXPECT_EQ(kind_name(kKindLogin), "Login");
   EXPECT_EQ(kind_name(kKindErrorReply), "Error");
   EXPECT_EQ(kind_name(0x00), "unknown");
-  EXPECT_EQ(kind_name(0x89), "unknown");
+  EXPECT_EQ(kind_name(0x09), "unknown");
+  EXPECT_EQ(kind_name(0x8b), "unknown");
 }
 
 TEST(ControlMessages, UnknownKindsAreMalformed) {
@@ -104,7 +108,7 @@ TEST(ControlMessages, UnknownKindsAreMalformed) {
       EXPECT_EQ(r.code(), empty_body ? Errc::ok : Errc::truncated) << kind;
     }
   }
-  EXPECT_EQ(known, 15);
+  EXPECT_EQ(known, 18);
 }
 
 TEST(ControlMessages, EveryTruncationFailsAsTruncated) {
@@ -346,6 +350,35 @@ TEST(ControlVectors, LoginOkIsPinned) {
   auto back = decode(from_hex(kLoginOkHex));
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(*back == pinned_login_ok());
+}
+
+// docs/protocol.md §13.1: allocation u64 | token [16] | relay_port u16 | steam_id.
+TEST(ControlVectors, RelayAllocatedIsPinned) {
+  constexpr std::string_view kHex =
+      "89"                                // kind RelayAllocated
+      "0c000000"                          // request id 12
+      "efcdab8967452301"                  // allocation 0x0123456789abcdef
+      "101112131415161718191a1b1c1d1e1f"  // token
+      "8869"                              // relay port 27016
+      "0200000001001001";                 // peer steam id 76561197960265730
+  const Message m{
+      12, RelayAllocated{0x0123456789ABCDEFull, testing::sample_relay_token(0x10), 27016, SteamID::individual(2)}};
+  EXPECT_EQ(to_hex(encode(m)), std::string(kHex));
+  auto back = decode(from_hex(kHex));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == m);
+  // RelayOffer has the same layout under its own kind.
+  const Message offer{0, RelayOffer{1, testing::sample_relay_token(0), 0, SteamID::individual(7)}};
+  EXPECT_EQ(to_hex(encode(offer)),
+            "8a00000000"
+            "0100000000000000"
+            "000102030405060708090a0b0c0d0e0f"
+            "0000"
+            "0700000001001001");
+}
+
+TEST(ControlVectors, AllocateRelayIsPinned) {
+  EXPECT_EQ(to_hex(encode(Message{3, AllocateRelay{SteamID::individual(2)}})), "08030000000200000001001001");
 }
 
 // ---- the fuzz seeds (fuzz/corpus/control) are all valid messages of the current format ----

@@ -37,6 +37,13 @@ inline PersonaInfo sample_persona(std::uint32_t account, std::string name, bool 
                      online ? PersonaState::online : PersonaState::offline, online ? 480u : 0u, true};
 }
 
+// 16 bytes counting up from `first`.
+inline RelayToken sample_relay_token(std::uint8_t first) {
+  RelayToken t{};
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<std::uint8_t>(first + i);
+  return t;
+}
+
 // The pinned vectors of docs/protocol.md §12.6.
 inline Message pinned_login() {
   return Message{1, Login{kControlVersion, 480, LoginMethod::password, "alice", "hunter2", std::nullopt}};
@@ -75,6 +82,11 @@ inline std::vector<std::pair<std::string, Message>> sample_messages() {
   out.emplace_back("persona_changed", Message{0, PersonaChanged{sample_persona(2, "Bob", true),
                                                                 kPersonaChangeStatus | kPersonaChangeComeOnline}});
   out.emplace_back("signal_from", Message{0, SignalFrom{SteamID::individual(2), std::vector<std::uint8_t>(300, 0xAB)}});
+  out.emplace_back("allocate_relay", Message{12, AllocateRelay{SteamID::individual(2)}});
+  out.emplace_back("relay_allocated", Message{12, RelayAllocated{0x0123456789ABCDEFull, sample_relay_token(0x10), 27016,
+                                                                 SteamID::individual(2)}});
+  out.emplace_back("relay_offer",
+                   Message{0, RelayOffer{0x0123456789ABCDEFull, sample_relay_token(0xA0), 0, SteamID::individual(7)}});
   return out;
 }
 
