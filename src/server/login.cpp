@@ -279,6 +279,7 @@ void ServerCore::complete_login(Session& s, std::uint32_t rid, const Account& ac
     logger("server")->info("session replaced account={} old_conn={} new_conn={}", account.account_id, old.conn, s.conn);
     old.logged_in = false;
     online_.erase(it);
+    drop_relays(old);
     (void)endpoint_.close(old.conn, kCloseLoggedInElsewhere, "logged in elsewhere", now);
   }
   s.logged_in = true;

@@ -37,6 +37,20 @@ Status ServerOptions::validate() const {
       }
     }
   }
+  if (relay && relay->is_set() && relay->port != 0 && *relay == udp) return bad("relay: must differ from udp");
+  if (relay && !relay->is_set() && udp.port == 65535) {
+    return bad("relay: the default relay port is udp's port + 1, but udp uses 65535; set relay explicitly");
+  }
+  if (relay_rate_bytes < relay::kMaxForwardBytes || relay_rate_bytes > 100'000'000'000ULL) {
+    return bad("relay_rate_bytes must be in [" + std::to_string(relay::kMaxForwardBytes) +
+               ", 100000000000] (bytes per second per allocation)");
+  }
+  if (relay_idle_timeout < secs(1) || relay_idle_timeout > secs(24 * 3600)) {
+    return bad("relay_idle_timeout must be in [1 s, 86400 s]");
+  }
+  if (relay_max_allocations < 1 || relay_max_allocations > 100'000) {
+    return bad("relay_max_allocations must be in [1, 100000]");
+  }
   transport::Config t = transport;
   t.accept_anonymous_peers = true;
   t.idle_timeout = backend_liveness;

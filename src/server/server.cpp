@@ -10,6 +10,7 @@
 #include "net/event_loop.hpp"
 #include "net/transport_driver.hpp"
 #include "server/auth_pool.hpp"
+#include "server/relay/relay_socket.hpp"
 #include "server/server_core.hpp"
 #include "server/store/store.hpp"
 #if KETTLE_SERVER_HTTP
@@ -36,6 +37,7 @@ struct Server::Impl {
   std::unique_ptr<Store> store;
   std::unique_ptr<net::EventLoop> loop;
   std::unique_ptr<net::TransportDriver> driver;
+  std::unique_ptr<relay::RelaySocket> relay;  // null when off; destroyed after core, which points into it
   std::unique_ptr<AuthPool> auth;
   std::unique_ptr<ServerCore> core;
 #if KETTLE_SERVER_HTTP
@@ -50,6 +52,7 @@ struct Server::Impl {
 
   Status serve();
   void shutdown_sessions();
+  void publish_relay_metrics();
   std::string status_json() const;
 };
 
@@ -91,9 +94,17 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
     return e;
   }
   impl->driver = std::move(*driver);
+  if (const auto relay_at = o.relay_bind_address()) {
+    const relay::RelayLimits limits{o.relay_rate_bytes, o.relay_idle_timeout, o.relay_max_allocations};
+    auto relay = relay::RelaySocket::create(*impl->loop, *relay_at, limits);
+    if (!relay) return std::move(relay).error();
+    impl->relay = std::move(*relay);
+  }
   net::EventLoop* loop_ptr = impl->loop.get();
   impl->auth = std::make_unique<AuthPool>(o.auth_threads, [loop_ptr] { loop_ptr->wake(); });
-  impl->core = std::make_unique<ServerCore>(o, *impl->store, impl->metrics, impl->driver->endpoint(), *impl->auth);
+  impl->core = std::make_unique<ServerCore>(o, *impl->store, impl->metrics, impl->driver->endpoint(), *impl->auth,
+                                            impl->relay ? &impl->relay->table() : nullptr,
+                                            impl->relay ? impl->relay->local_address().port : 0);
 
   if (o.http) {
 #if KETTLE_SERVER_HTTP
@@ -106,9 +117,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
     return make_error(Errc::unsupported, "this build has no HTTP endpoint; set http to nullopt");
 #endif
   }
-  logger("server")->info("listening udp={} http={} dev={} key={} db=\"{}\"", impl->driver->local_address().to_string(),
-                         impl->http_address ? impl->http_address->to_string() : "off", o.dev, impl->public_key_hex,
-                         o.db_path);
+  logger("server")->info(
+      "listening udp={} relay={} http={} dev={} key={} db=\"{}\"", impl->driver->local_address().to_string(),
+      impl->relay ? impl->relay->local_address().to_string() : "off",
+      impl->http_address ? impl->http_address->to_string() : "off", o.dev, impl->public_key_hex, o.db_path);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -121,6 +133,10 @@ Server::~Server() {
 
 const Address& Server::udp_address() const noexcept { return impl_->driver->local_address(); }
 std::optional<Address> Server::http_address() const noexcept { return impl_->http_address; }
+std::optional<Address> Server::relay_address() const noexcept {
+  if (!impl_->relay) return std::nullopt;
+  return impl_->relay->local_address();
+}
 const crypto::SigningPublicKey& Server::public_key() const noexcept { return impl_->options.key.pub; }
 const Metrics& Server::metrics() const noexcept { return impl_->metrics; }
 
@@ -159,6 +175,13 @@ Status Server::Impl::serve() {
       result = std::move(st);
       break;
     }
+    if (relay) {
+      if (auto st = relay->take_error(); !st) {
+        result = std::move(st);
+        break;
+      }
+      publish_relay_metrics();
+    }
   }
   (void)loop->take_stop_request();
   shutdown_sessions();
@@ -181,6 +204,19 @@ void Server::Impl::shutdown_sessions() {
   logger("server")->info("stopped sessions_left={}", core->session_count());
 }
 
+void Server::Impl::publish_relay_metrics() {
+  const relay::RelayTable& t = relay->table();
+  const relay::RelayCounters& c = t.counters();
+  metrics.relay_allocations.store(t.live(), std::memory_order_relaxed);
+  metrics.relay_allocations_total.store(c.allocations_total, std::memory_order_relaxed);
+  metrics.relay_forwarded_datagrams.store(c.forwarded_datagrams, std::memory_order_relaxed);
+  metrics.relay_forwarded_bytes.store(c.forwarded_bytes, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < relay::kDropReasons; ++i) {
+    metrics.relay_dropped[i].store(c.dropped[i], std::memory_order_relaxed);
+  }
+  metrics.relay_dropped[kRelayDroppedSendFull].store(relay->send_dropped(), std::memory_order_relaxed);
+}
+
 std::string Server::Impl::status_json() const {
   nlohmann::json j;
   j["server"] = "kettle-server";
@@ -189,6 +225,8 @@ std::string Server::Impl::status_json() const {
   j["public_key"] = public_key_hex;
   j["dev"] = options.dev;
   j["udp"] = driver->local_address().to_string();
+  // The relay's address is fixed at create(), so reading it from an HTTP thread is safe.
+  j["relay"] = relay ? relay->local_address().to_string() : "off";
   j["started_unix_s"] = started_unix_s;
   const std::uint64_t now = unix_now_s();
   j["uptime_s"] = now > started_unix_s ? now - started_unix_s : 0;
@@ -197,6 +235,9 @@ std::string Server::Impl::status_json() const {
   j["logins_ok"] = metrics.logins_ok.load(std::memory_order_relaxed);
   j["logins_failed"] = metrics.logins_failed.load(std::memory_order_relaxed);
   j["allow_list_online"] = options.allow_list_online;
+  j["relay_allocations"] = metrics.relay_allocations.load(std::memory_order_relaxed);
+  j["relay_forwarded_datagrams"] = metrics.relay_forwarded_datagrams.load(std::memory_order_relaxed);
+  j["relay_forwarded_bytes"] = metrics.relay_forwarded_bytes.load(std::memory_order_relaxed);
   j["apps"] = apps_json;
   return j.dump();
 }

@@ -12,6 +12,7 @@
 // cpp-httplib's threads and reads only the atomic Metrics.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "crypto/keys.hpp"
+#include "server/relay/relay_table.hpp"
 #include "transport/config.hpp"
 
 namespace kettle::server {
@@ -49,8 +51,24 @@ struct ServerOptions {
   std::size_t auth_threads = 2;                // password hashing workers, [1, 64]
   std::uint32_t max_clients = 10000;           // connections, including pending handshakes
   transport::Config transport;                 // accept_anonymous_peers is forced on
+  // The relay's UDP address (docs/protocol.md §13): nullopt disables it (AllocateRelay is
+  // answered unsupported). An unset Address, the default, means udp's host with port
+  // udp.port + 1, or an ephemeral port when udp.port is 0.
+  std::optional<Address> relay = Address{};
+  std::uint64_t relay_rate_bytes = 8'000'000;  // per allocation, token bucket with a 1 s burst
+  Duration relay_idle_timeout = secs(60);      // an allocation without a forwarded datagram is dropped
+  std::uint32_t relay_max_allocations = 64;    // per session, counting the allocations it asked for
 
   Status validate() const;
+  // The address the relay binds: `relay` with the default resolved; nullopt when disabled.
+  // Inline: the config layer uses it without linking the server.
+  std::optional<Address> relay_bind_address() const {
+    if (!relay) return std::nullopt;
+    if (relay->is_set()) return *relay;
+    Address a = udp;
+    a.port = udp.port == 0 ? 0 : static_cast<std::uint16_t>(udp.port + 1);
+    return a;
+  }
 };
 
 // Counters for /metrics and /api/status. Monotonic unless noted; updated by the I/O thread.
@@ -66,7 +84,20 @@ struct Metrics {
   std::atomic<std::uint64_t> errors{0};  // ErrorReply sent + malformed messages
   std::atomic<std::uint64_t> signals_relayed{0};
   std::atomic<std::uint64_t> certificates_issued{0};
+  // Relay (published by the I/O thread after each batch of relay datagrams and each loop turn).
+  std::atomic<std::uint64_t> relay_allocations{0};  // gauge: live allocations
+  std::atomic<std::uint64_t> relay_allocations_total{0};
+  std::atomic<std::uint64_t> relay_forwarded_datagrams{0};
+  std::atomic<std::uint64_t> relay_forwarded_bytes{0};
+  // Datagrams the relay did not forward, by relay::Drop, then one more: the socket's send
+  // buffer was full.
+  std::array<std::atomic<std::uint64_t>, relay::kDropReasons + 1> relay_dropped{};
 };
+inline constexpr std::size_t kRelayDroppedSendFull = relay::kDropReasons;
+// Label values for Metrics::relay_dropped.
+constexpr std::string_view relay_dropped_reason(std::size_t i) noexcept {
+  return i < relay::kDropReasons ? relay::drop_name(static_cast<relay::Drop>(i)) : "send_buffer_full";
+}
 
 class Server {
  public:
@@ -77,8 +108,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  const Address& udp_address() const noexcept;           // actual bound address (port 0 resolved)
-  std::optional<Address> http_address() const noexcept;  // actual bound address, if enabled
+  const Address& udp_address() const noexcept;            // actual bound address (port 0 resolved)
+  std::optional<Address> relay_address() const noexcept;  // actual bound relay address, if enabled
+  std::optional<Address> http_address() const noexcept;   // actual bound address, if enabled
   const crypto::SigningPublicKey& public_key() const noexcept;
   const Metrics& metrics() const noexcept;
 

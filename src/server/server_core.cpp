@@ -40,8 +40,14 @@ crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_
 }
 
 ServerCore::ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
-                       AuthPool& auth)
-    : options_(options), store_(store), metrics_(metrics), endpoint_(endpoint), auth_(auth) {
+                       AuthPool& auth, relay::RelayTable* relay, std::uint16_t relay_port)
+    : options_(options),
+      store_(store),
+      metrics_(metrics),
+      endpoint_(endpoint),
+      auth_(auth),
+      relay_(relay),
+      relay_port_(relay_port) {
   for (const auto& app : options_.apps) {
     auto& names = app_allow_[app.app_id];
     names.insert(app.allow.begin(), app.allow.end());
@@ -58,13 +64,15 @@ void ServerCore::process(Instant now) {
   while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
   while (endpoint_.poll_message(msg_)) on_message(msg_, now);
   expire_logins(now);
+  if (relay_ != nullptr) relay_->expire(now);
   // A message may have closed a connection (logout, replaced session): pick up its event now.
   while (auto ev = endpoint_.poll_event()) on_event(*ev, now);
   if (now >= touch_flush_at_) flush_touches();
 }
 
 Instant ServerCore::next_deadline() const noexcept {
-  return std::min(touch_flush_at_, login_deadlines_.empty() ? kInstantNever : login_deadlines_.front().at);
+  const Instant relay = relay_ != nullptr ? relay_->next_deadline() : kInstantNever;
+  return std::min({touch_flush_at_, relay, login_deadlines_.empty() ? kInstantNever : login_deadlines_.front().at});
 }
 
 void ServerCore::touch_later(std::uint32_t account_id, Instant now) {
@@ -117,6 +125,7 @@ void ServerCore::on_event(const transport::Event& ev, Instant now) {
   logger("server")->debug("closed conn={} account={} reason={} by_peer={}", cl.conn, s->account_id,
                           transport::close_reason_name(cl.reason), cl.by_peer);
   go_offline(*s, now);
+  drop_relays(*s);
   unwatch_all(*s);
   sessions_.erase(cl.conn);
   update_gauges();
@@ -181,6 +190,8 @@ void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
           handle_send_signal(s, rid, std::move(body), now);
         } else if constexpr (std::is_same_v<T, control::Logout>) {
           handle_logout(s, rid, now);
+        } else if constexpr (std::is_same_v<T, control::AllocateRelay>) {
+          handle_allocate_relay(s, rid, body, now);
         } else {
           send_error(s, rid, ResultCode::invalid_param,
                      "unexpected message " + std::string(control::kind_name(control::kind_of(body))) +
@@ -280,15 +291,64 @@ void ServerCore::handle_send_signal(Session& s, std::uint32_t rid, control::Send
     send_error(s, rid, ResultCode::limit_exceeded, "too many signals: slow down", now);
     return;
   }
-  auto it = m.to.BIndividualAccount() ? online_.find(m.to.account_id()) : online_.end();
-  if (it == online_.end()) {
+  Session* target = online_in_app(m.to, s.app_id);
+  if (target == nullptr) {
     send_error(s, rid, ResultCode::no_connection, "user not online", now);
     return;
   }
-  Session& target = *sessions_.at(it->second);
-  send(target, 0, control::SignalFrom{s.steam_id(), std::move(m.payload)}, now);
+  send(*target, 0, control::SignalFrom{s.steam_id(), std::move(m.payload)}, now);
   metrics_.signals_relayed.fetch_add(1, std::memory_order_relaxed);
   send(s, rid, control::Ok{}, now);
+}
+
+Session* ServerCore::online_in_app(SteamID id, std::uint32_t app_id) {
+  if (!id.BIndividualAccount()) return nullptr;
+  auto it = online_.find(id.account_id());
+  if (it == online_.end()) return nullptr;
+  Session* s = find(it->second);
+  return s != nullptr && s->logged_in && s->app_id == app_id ? s : nullptr;
+}
+
+// docs/protocol.md §13.1. The caller is member 0, the peer member 1; each learns only its own
+// token. Tokens are never logged.
+void ServerCore::handle_allocate_relay(Session& s, std::uint32_t rid, const control::AllocateRelay& m, Instant now) {
+  if (relay_ == nullptr) {
+    send_error(s, rid, ResultCode::unsupported, "the relay is disabled on this server", now);
+    return;
+  }
+  if (m.peer == s.steam_id()) {
+    send_error(s, rid, ResultCode::invalid_param, "cannot allocate a relay to yourself", now);
+    return;
+  }
+  // An allocation puts a notification on the peer's connection, like a signal: same budget.
+  if (!s.signals.take(1, now)) {
+    send_error(s, rid, ResultCode::limit_exceeded, "too many signals: slow down", now);
+    return;
+  }
+  Session* peer = online_in_app(m.peer, s.app_id);
+  if (peer == nullptr) {
+    send_error(s, rid, ResultCode::no_connection, "user not online", now);
+    return;
+  }
+  auto grant = relay_->allocate(s.serial, peer->serial, now);
+  if (!grant) {
+    send_error(s, rid, ResultCode::limit_exceeded, grant.error().message, now);
+    return;
+  }
+  logger("server")->info("relay allocated allocation={:016x} account={} peer={} app={}", grant->allocation,
+                         s.account_id, peer->account_id, s.app_id);
+  send(s, rid, control::RelayAllocated{grant->allocation, grant->token0, relay_port_, peer->steam_id()}, now);
+  send(*peer, 0, control::RelayOffer{grant->allocation, grant->token1, relay_port_, s.steam_id()}, now);
+}
+
+void ServerCore::drop_relays(const Session& s) {
+  if (relay_ == nullptr) return;
+  const std::size_t before = relay_->live();
+  relay_->drop_owner(s.serial);
+  if (relay_->live() != before) {
+    logger("server")->debug("relay dropped {} allocations account={} conn={}", before - relay_->live(), s.account_id,
+                            s.conn);
+  }
 }
 
 void ServerCore::handle_logout(Session& s, std::uint32_t rid, Instant now) {
@@ -314,6 +374,7 @@ void ServerCore::go_offline(Session& s, Instant now) {
   if (!s.logged_in) return;
   s.logged_in = false;
   if (auto it = online_.find(s.account_id); it != online_.end() && it->second == s.conn) online_.erase(it);
+  drop_relays(s);
   touch_later(s.account_id, now);
   update_gauges();
   notify_watchers(s.account_id, persona_of(s), control::kPersonaChangeGoneOffline, now);

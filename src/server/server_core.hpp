@@ -18,6 +18,7 @@
 #include "core/time.hpp"
 #include "crypto/certificate.hpp"
 #include "server/auth_pool.hpp"
+#include "server/relay/relay_table.hpp"
 #include "server/server.hpp"
 #include "server/session.hpp"
 #include "server/store/store.hpp"
@@ -32,8 +33,9 @@ crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_
 
 class ServerCore {
  public:
+  // `relay` is null when the relay is off; relay_port is its bound port (RelayAllocated carries it).
   ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
-             AuthPool& auth);
+             AuthPool& auth, relay::RelayTable* relay = nullptr, std::uint16_t relay_port = 0);
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
 
@@ -78,6 +80,11 @@ class ServerCore {
   void handle_list_online(Session& s, std::uint32_t rid, const control::ListOnline& m, Instant now);
   void handle_send_signal(Session& s, std::uint32_t rid, control::SendSignal m, Instant now);
   void handle_logout(Session& s, std::uint32_t rid, Instant now);
+  void handle_allocate_relay(Session& s, std::uint32_t rid, const control::AllocateRelay& m, Instant now);
+  // The logged-in session of `id` if it is in `app_id`. Users in other apps are invisible to
+  // signaling and the relay, exactly as if offline (docs/protocol.md §13.1).
+  Session* online_in_app(SteamID id, std::uint32_t app_id);
+  void drop_relays(const Session& s);
 
   // ---- presence ----
   control::PersonaInfo persona_of(const Session& s) const;
@@ -97,6 +104,8 @@ class ServerCore {
   Metrics& metrics_;
   transport::Endpoint& endpoint_;
   AuthPool& auth_;
+  relay::RelayTable* relay_;
+  std::uint16_t relay_port_;
   std::unordered_map<std::uint32_t, std::unordered_set<std::string>> app_allow_;  // AppRule::allow by app
   std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
   std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)

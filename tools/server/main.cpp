@@ -95,8 +95,10 @@ int serve(server::ServerConfig cfg) {
 
   const auto http = s->http_address();
   const std::string key_hex = server::public_key_hex(s->public_key());
-  std::printf("kettle-server listening udp=%s http=%s key=%s dev=%s\n", s->udp_address().to_string().c_str(),
-              http ? http->to_string().c_str() : "off", key_hex.c_str(), cfg.options.dev ? "true" : "false");
+  const auto relay = s->relay_address();
+  std::printf("kettle-server listening udp=%s relay=%s http=%s key=%s dev=%s\n", s->udp_address().to_string().c_str(),
+              relay ? relay->to_string().c_str() : "off", http ? http->to_string().c_str() : "off", key_hex.c_str(),
+              cfg.options.dev ? "true" : "false");
   std::fflush(stdout);
   log->info("config file={} apps={} log_level={}", cfg.config_file.value_or("-"), cfg.options.apps.size(),
             cfg.log_level);

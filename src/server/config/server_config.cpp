@@ -45,6 +45,23 @@ Status set_http(const std::string& label, const std::string& text, std::optional
   return {};
 }
 
+// "off" disables the relay; "auto" is the default (udp's host, udp's port + 1).
+Status set_relay(const std::string& label, const std::string& text, std::optional<Address>& out) {
+  const std::string v = lower(text);
+  if (v == "off") {
+    out.reset();
+    return {};
+  }
+  if (v == "auto") {
+    out = Address{};
+    return {};
+  }
+  auto a = Address::parse(text);
+  if (!a) return bad(label + ": '" + text + "' is not HOST:PORT, 'auto' or 'off'");
+  out = *a;
+  return {};
+}
+
 Status set_bool(const std::string& label, const std::string& text, bool& out) {
   const std::string v = lower(text);
   if (v == "1" || v == "true" || v == "yes" || v == "on") {
@@ -145,6 +162,29 @@ const StringSetting kSettings[] = {
      [](const std::string& l, const std::string& t, ServerConfig& c) {
        return set_bool(l, t, c.options.allow_list_online);
      }},
+    {"--relay", "KETTLE_RELAY",
+     [](const std::string& l, const std::string& t, ServerConfig& c) { return set_relay(l, t, c.options.relay); }},
+    {"--relay-rate-bytes", "KETTLE_RELAY_RATE_BYTES",
+     [](const std::string& l, const std::string& t, ServerConfig& c) -> Status {
+       auto v = parse_uint(l, t);
+       if (!v) return std::move(v).error();
+       c.options.relay_rate_bytes = *v;
+       return {};
+     }},
+    {"--relay-idle-timeout", "KETTLE_RELAY_IDLE_TIMEOUT_S",
+     [](const std::string& l, const std::string& t, ServerConfig& c) -> Status {
+       auto v = parse_uint(l, t);
+       if (!v) return std::move(v).error();
+       c.options.relay_idle_timeout = secs(*v);
+       return {};
+     }},
+    {"--relay-max-allocations", "KETTLE_RELAY_MAX_ALLOCATIONS",
+     [](const std::string& l, const std::string& t, ServerConfig& c) -> Status {
+       auto v = parse_uint(l, t);
+       if (!v) return std::move(v).error();
+       c.options.relay_max_allocations = *v;
+       return {};
+     }},
 };
 
 // ---- the config file ----
@@ -213,8 +253,9 @@ Status apply_file_key(const std::string& prefix, const std::string& key, const J
   const std::string label = prefix + key;
   // Keys holding strings with the same syntax as their flag reuse the string setters.
   static const std::map<std::string, std::string> kStringKeys = {
-      {"udp", "--udp"}, {"http", "--http"},           {"db", "--db"},
-      {"key", "--key"}, {"log_level", "--log-level"}, {"log_format", "--log-format"}};
+      {"udp", "--udp"},    {"http", "--http"},           {"db", "--db"},
+      {"key", "--key"},    {"log_level", "--log-level"}, {"log_format", "--log-format"},
+      {"relay", "--relay"}};
   if (auto it = kStringKeys.find(key); it != kStringKeys.end()) {
     auto s = want_string(label, value);
     if (!s) return std::move(s).error();
@@ -228,13 +269,17 @@ Status apply_file_key(const std::string& prefix, const std::string& key, const J
     (key == "dev" ? cfg.options.dev : cfg.options.allow_list_online) = *b;
     return {};
   }
-  if (key == "certificate_lifetime_s" || key == "backend_liveness_s" || key == "auth_threads" || key == "max_clients") {
+  if (key == "certificate_lifetime_s" || key == "backend_liveness_s" || key == "auth_threads" || key == "max_clients" ||
+      key == "relay_rate_bytes" || key == "relay_idle_timeout_s" || key == "relay_max_allocations") {
     auto v = want_uint(label, value);
     if (!v) return std::move(v).error();
     if (key == "certificate_lifetime_s") cfg.options.certificate_lifetime = secs(*v);
     if (key == "backend_liveness_s") cfg.options.backend_liveness = secs(*v);
     if (key == "auth_threads") cfg.options.auth_threads = *v;
     if (key == "max_clients") cfg.options.max_clients = *v;
+    if (key == "relay_rate_bytes") cfg.options.relay_rate_bytes = *v;
+    if (key == "relay_idle_timeout_s") cfg.options.relay_idle_timeout = secs(*v);
+    if (key == "relay_max_allocations") cfg.options.relay_max_allocations = *v;
     return {};
   }
   if (key == "apps") {
@@ -249,7 +294,8 @@ Status apply_file_key(const std::string& prefix, const std::string& key, const J
   }
   return bad(prefix + "unknown key '" + key +
              "' (known: udp, http, db, dev, key, log_level, log_format, certificate_lifetime_s, "
-             "backend_liveness_s, auth_threads, max_clients, allow_list_online, apps)");
+             "backend_liveness_s, auth_threads, max_clients, allow_list_online, relay, relay_rate_bytes, "
+             "relay_idle_timeout_s, relay_max_allocations, apps)");
 }
 
 Status apply_file(const std::string& path, ServerConfig& cfg) {
@@ -320,6 +366,12 @@ Result<ServerConfig> parse_server_config(const std::vector<std::string>& args, c
   value_flag("--auth-threads", "N", "password hashing workers (default 2)");
   value_flag("--max-clients", "N", "connections, including pending handshakes (default 10000)");
   value_flag("--allow-list-online", "BOOL", "serve the online list to clients (default true)");
+  value_flag("--relay", "HOST:PORT|auto|off",
+             "UDP address of the relay for players who cannot connect directly (default auto: --udp's host, "
+             "its port + 1)");
+  value_flag("--relay-rate-bytes", "N", "relay bytes per second per allocation, 1 s burst (default 8000000)");
+  value_flag("--relay-idle-timeout", "SECONDS", "a relay allocation with no traffic is dropped (default 60)");
+  value_flag("--relay-max-allocations", "N", "relay allocations one session may ask for (default 64)");
   bool dev_flag = false, print_key = false;
   app.add_flag("--dev", dev_flag, "development mode: any name logs in without a password, every app is open");
   app.add_flag("--print-public-key", print_key, "print the server's public key (64 hex) and exit");

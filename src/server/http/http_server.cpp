@@ -71,6 +71,19 @@ std::string render_metrics(const Metrics& m) {
   add_sample(out, "kettle_signals_relayed_total", "", m.signals_relayed);
   add_metric(out, "kettle_certificates_issued_total", "counter", "Client certificates signed.");
   add_sample(out, "kettle_certificates_issued_total", "", m.certificates_issued);
+  add_metric(out, "kettle_relay_allocations", "gauge", "Live relay allocations.");
+  add_sample(out, "kettle_relay_allocations", "", m.relay_allocations);
+  add_metric(out, "kettle_relay_allocations_total", "counter", "Relay allocations made.");
+  add_sample(out, "kettle_relay_allocations_total", "", m.relay_allocations_total);
+  add_metric(out, "kettle_relay_forwarded_datagrams_total", "counter", "Datagrams the relay forwarded.");
+  add_sample(out, "kettle_relay_forwarded_datagrams_total", "", m.relay_forwarded_datagrams);
+  add_metric(out, "kettle_relay_forwarded_bytes_total", "counter", "Bytes the relay forwarded (whole datagrams).");
+  add_sample(out, "kettle_relay_forwarded_bytes_total", "", m.relay_forwarded_bytes);
+  add_metric(out, "kettle_relay_dropped_total", "counter", "Datagrams the relay did not forward, by reason.");
+  for (std::size_t i = 0; i < m.relay_dropped.size(); ++i) {
+    const std::string labels = "{reason=\"" + std::string(relay_dropped_reason(i)) + "\"}";
+    add_sample(out, "kettle_relay_dropped_total", labels.c_str(), m.relay_dropped[i]);
+  }
   return out;
 }
 

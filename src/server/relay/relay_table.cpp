@@ -16,24 +16,6 @@ constexpr Duration kMinSweepGap = secs(1);
 
 }  // namespace
 
-std::string_view drop_name(Drop d) noexcept {
-  switch (d) {
-    case Drop::malformed:
-      return "malformed";
-    case Drop::oversized:
-      return "oversized";
-    case Drop::unknown_allocation:
-      return "unknown_allocation";
-    case Drop::bad_token:
-      return "bad_token";
-    case Drop::peer_unbound:
-      return "peer_unbound";
-    case Drop::rate_limited:
-      return "rate_limited";
-  }
-  return "unknown";
-}
-
 RelayTable::RelayTable(const RelayLimits& limits) : limits_(limits) { randombytes_buf(id_key_.data(), id_key_.size()); }
 
 // Four Feistel rounds over the two 32-bit halves of the counter, SipHash-2-4 as the round
@@ -63,7 +45,7 @@ Result<Grant> RelayTable::allocate(Owner member0, Owner member1, Instant now) {
   std::size_t& created = created_by_[member0];
   if (created >= limits_.max_allocations) {
     return make_error(Errc::would_block, "relay: " + std::to_string(created) + " allocations held, the limit is " +
-                                                std::to_string(limits_.max_allocations));
+                                             std::to_string(limits_.max_allocations));
   }
   Grant g;
   g.allocation = next_id();

@@ -62,7 +62,23 @@ enum class Drop : std::uint8_t {
   rate_limited,        // the allocation's byte budget is spent
 };
 inline constexpr std::size_t kDropReasons = 6;
-std::string_view drop_name(Drop d) noexcept;
+constexpr std::string_view drop_name(Drop d) noexcept {
+  switch (d) {
+    case Drop::malformed:
+      return "malformed";
+    case Drop::oversized:
+      return "oversized";
+    case Drop::unknown_allocation:
+      return "unknown_allocation";
+    case Drop::bad_token:
+      return "bad_token";
+    case Drop::peer_unbound:
+      return "peer_unbound";
+    case Drop::rate_limited:
+      return "rate_limited";
+  }
+  return "unknown";
+}
 
 struct RelayCounters {
   std::uint64_t allocations_total = 0;

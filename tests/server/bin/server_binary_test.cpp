@@ -150,6 +150,9 @@ TEST_F(KettleServerBinary, DevStartsServesHttpAndExitsZeroOnSigterm) {
     auto f = fields(line);
     EXPECT_TRUE(f["udp"].starts_with("127.0.0.1:")) << line;
     EXPECT_NE(f["udp"], "127.0.0.1:0") << line;
+    EXPECT_TRUE(f["relay"].starts_with("127.0.0.1:")) << line;  // on by default, next to udp
+    EXPECT_NE(f["relay"], "127.0.0.1:0") << line;
+    EXPECT_NE(f["relay"], f["udp"]) << line;
     EXPECT_EQ(f["dev"], "true") << line;
     EXPECT_TRUE(is_hex64(f["key"])) << line;
     const auto http = f["http"];

@@ -166,6 +166,38 @@ TEST_F(ServerConfigTest, HttpOffFromEachSource) {
   EXPECT_EQ(c.options.http->port, 0);
 }
 
+TEST_F(ServerConfigTest, RelayFromEachSource) {
+  auto d = parse_ok({});
+  ASSERT_TRUE(d.options.relay.has_value());
+  EXPECT_FALSE(d.options.relay->is_set());  // auto
+  EXPECT_EQ(d.options.relay_bind_address(), addr("127.0.0.1:27016"));
+  EXPECT_EQ(d.options.relay_rate_bytes, 8'000'000u);
+  EXPECT_EQ(d.options.relay_idle_timeout, secs(60));
+  EXPECT_EQ(d.options.relay_max_allocations, 64u);
+  // auto follows --udp; udp port 0 gives an ephemeral relay port.
+  EXPECT_EQ(parse_ok({"--udp", "0.0.0.0:4000"}).options.relay_bind_address(), addr("0.0.0.0:4001"));
+  EXPECT_EQ(parse_ok({"--udp", "127.0.0.1:0"}).options.relay_bind_address(), addr("127.0.0.1:0"));
+
+  const std::string file = write("relay.json", R"({"relay": "off", "relay_rate_bytes": 100000,
+                                                  "relay_idle_timeout_s": 5, "relay_max_allocations": 3})");
+  auto f = parse_ok({"--config", file});
+  EXPECT_FALSE(f.options.relay.has_value());
+  EXPECT_FALSE(f.options.relay_bind_address().has_value());
+  EXPECT_EQ(f.options.relay_rate_bytes, 100000u);
+  EXPECT_EQ(f.options.relay_idle_timeout, secs(5));
+  EXPECT_EQ(f.options.relay_max_allocations, 3u);
+  auto e = parse_ok({"--config", file}, {{"KETTLE_RELAY", "127.0.0.1:5000"}, {"KETTLE_RELAY_MAX_ALLOCATIONS", "9"}});
+  EXPECT_EQ(e.options.relay, addr("127.0.0.1:5000"));
+  EXPECT_EQ(e.options.relay_max_allocations, 9u);
+  auto g = parse_ok({"--relay", "AUTO", "--relay-rate-bytes", "2000", "--relay-idle-timeout", "7"},
+                    {{"KETTLE_RELAY", "off"}});
+  ASSERT_TRUE(g.options.relay.has_value());
+  EXPECT_FALSE(g.options.relay->is_set());
+  EXPECT_EQ(g.options.relay_rate_bytes, 2000u);
+  EXPECT_EQ(g.options.relay_idle_timeout, secs(7));
+  EXPECT_EQ(parse_error({"--relay", "nowhere"}), "--relay: 'nowhere' is not HOST:PORT, 'auto' or 'off'");
+}
+
 TEST_F(ServerConfigTest, AppsList) {
   const std::string file = write("apps.json", R"({
     "apps": [{"app_id": 480, "name": "Spacewar", "open": true},
