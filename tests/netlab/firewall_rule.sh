@@ -6,6 +6,7 @@
 # (nat-a: firewall) and bob (nat-b: cone): without the rule it connects directly (exit 0); with
 # the rule on nat-a it must fall back to the relay (exit 2), and the rule's counter must show
 # dropped datagrams.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 nl_init fwrule

@@ -7,6 +7,7 @@
 # LoginOk.reflexive) must be the router's public address behind a NAT (cone, symmetric) and the
 # host's own address where the LAN is routed (none, firewall). Afterwards the server must stop
 # cleanly on SIGTERM.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 nat_a=${1:?usage: login.sh NAT_A NAT_B}
