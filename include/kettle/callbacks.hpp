@@ -37,6 +37,20 @@ struct PersonaStateChange_t {
   int m_nChangeFlags = 0;
 };
 
+// Another user sent P2P data to this one, who has not opted in (spec §2.5 rule 2). Accept with
+// Networking::AcceptP2PSessionWithUser or by sending; otherwise the data is dropped after
+// p2p_pending_hold.
+struct P2PSessionRequest_t {
+  static constexpr int k_iCallback = 1202;
+  SteamID m_steamIDRemote;
+};
+// A P2P attempt or session failed; m_eP2PSessionError is an EP2PSessionError (networking.hpp).
+struct P2PSessionConnectFail_t {
+  static constexpr int k_iCallback = 1203;
+  SteamID m_steamIDRemote;
+  uint8 m_eP2PSessionError = 0;
+};
+
 // ---- Kettle extensions (no Steam counterpart; ids from 9000 up) ----
 
 struct KettleOnlineUser {

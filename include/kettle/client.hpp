@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "kettle/callbacks.hpp"
+#include "kettle/networking.hpp"
 #include "kettle/types.hpp"
 
 namespace kettle {
@@ -44,7 +45,12 @@ struct ClientConfig {
   double reconnect_min_s = 0.25;         // backoff after losing the server: min, doubling ...
   double reconnect_max_s = 8;            // ... up to max
   double backend_liveness_s = 20;        // silent server → disconnected
-  std::string local_bind = "0.0.0.0:0";  // the client's UDP socket
+  std::string local_bind = "0.0.0.0:0";  // the client's UDP socket (shared by server and P2P traffic)
+  // P2P (spec §0.6, §5).
+  double p2p_connect_timeout_s = 20;    // an attempt not active by then fails with error 4
+  double p2p_pending_hold_s = 20;       // unaccepted incoming data is dropped after this
+  double p2p_direct_timeout_s = 3;      // no direct path by then: try kettle-server's relay
+  bool precise_session_errors = false;  // offline/unknown peer fails at once with error 3
 };
 
 struct InitResult {
@@ -89,6 +95,9 @@ class Client {
   // KettleOnlineList_t through RunCallbacks. False if not logged on.
   bool RequestOnlineList(AppId_t app_id = 0);
 
+  // ---- Networking (P2P) ----
+  Networking& networking() noexcept { return networking_; }
+
   // ---- Apps ----
   bool BIsSubscribedApp(AppId_t app_id) const;  // only the app logged in to is known
   AppId_t GetAppID() const;
@@ -109,7 +118,9 @@ class Client {
  private:
   Client();
   CallbackHandle subscribe_raw(int callback_id, std::function<void(const void*)> fn);
+  friend class Networking;
   std::unique_ptr<Impl> impl_;
+  Networking networking_{*this};
 };
 
 // A full kettle-server in this process on 127.0.0.1 (random ports), dev mode, with a temporary

@@ -64,6 +64,9 @@ class Networking {
   // Kettle extension (spec §5): accept requests from users sharing a lobby. Lobbies come with
   // issue 6; until then it only records the setting.
   bool SetAutoAcceptLobbyMembers(bool enable);
+  // Kettle extension: bytes sent to `remote` that it has not acknowledged yet (queued here or
+  // in flight); 0 once every reliable message has arrived. kettle-cli send waits on it.
+  uint64 GetP2PUnacknowledgedBytes(SteamID remote);
 
  private:
   friend class Client;

@@ -3,64 +3,12 @@
 // with manual_pump). Callbacks go through CallbackQueue and reach user code only in RunCallbacks.
 #include "kettle/client.hpp"
 
-#include <atomic>
-#include <thread>
-
-#include "client/callback_queue.hpp"
 #include "client/client_config.hpp"
-#include "client/client_state.hpp"
-#include "client/server_session.hpp"
+#include "client/client_impl.hpp"
 #include "control/messages.hpp"
 #include "core/log.hpp"
 
 namespace kettle {
-
-struct Client::Impl {
-  std::mutex lifecycle_mu;  // Init and Shutdown, one at a time
-  std::atomic<bool> running{false};
-  bool manual = false;
-  client::ClientState state;
-  client::CallbackQueue callbacks;
-  std::shared_ptr<client::ServerSession> session;  // set/reset under state.mu (wake() reads it there)
-  std::mutex pump_mu;                              // manual mode: one pumping thread at a time
-  std::thread io;
-  std::atomic<bool> stop_io{false};
-  std::atomic<SteamAPICall_t> next_call{1};
-
-  void wake() {
-    std::lock_guard lock(state.mu);
-    if (session) session->wake();
-  }
-
-  void pump() {
-    std::lock_guard lock(pump_mu);
-    if (!running.load(std::memory_order_acquire)) return;
-    std::shared_ptr<client::ServerSession> s;
-    {
-      std::lock_guard st(state.mu);
-      s = session;
-    }
-    if (s) s->step(kInstantZero);  // a past instant: poll without blocking
-  }
-
-  void reset_state_locked() {
-    state.logged_on = false;
-    state.steam_id = SteamID();
-    state.persona.clear();
-    state.subscribed = false;
-    state.app_id = 0;
-    state.reflexive = Address{};
-    state.server_time_offset_s = 0;
-    state.personas.clear();
-    state.fetching.clear();
-    state.commands.clear();
-  }
-
-  // Starts a fetch of `id` unless one is under way; the caller holds state.mu.
-  void fetch_locked(SteamID id) {
-    if (state.fetching.insert(id).second) state.commands.push_back(client::FetchCommand{id});
-  }
-};
 
 Client::Client() : impl_(std::make_unique<Impl>()) {}
 Client::~Client() { Shutdown(); }
@@ -74,7 +22,7 @@ InitResult Client::Init(const ClientConfig& cfg) {
     return {k_ESteamAPIInitResult_FailedGeneric, "Init called twice: this client is already logged in"};
   auto resolved = client::resolve_config(cfg);
   if (!resolved) return {k_ESteamAPIInitResult_FailedGeneric, resolved.error().message};
-  auto created = client::ServerSession::create(*resolved, m.state, m.callbacks);
+  auto created = client::ServerSession::create(*resolved, m.state, m.callbacks, m.p2p);
   if (!created) {
     return {k_ESteamAPIInitResult_FailedGeneric, "cannot open the client socket: " + created.error().message};
   }
@@ -84,6 +32,11 @@ InitResult Client::Init(const ClientConfig& cfg) {
     m.reset_state_locked();
     m.session = s;
   }
+  m.reset_p2p();
+  {
+    std::lock_guard lock(m.p2p.mu);
+    m.p2p.connect_timeout = resolved->p2p.connect_timeout;
+  }
   m.callbacks.clear();
   m.manual = cfg.manual_pump;
 
@@ -91,9 +44,12 @@ InitResult Client::Init(const ClientConfig& cfg) {
   while (!s->init_outcome()) s->step(kInstantNever);  // the session's own deadline bounds each wait
   InitResult result = *s->init_outcome();
   if (result.code != k_ESteamAPIInitResult_OK) {
-    std::lock_guard lock(m.state.mu);
-    m.session.reset();
-    m.reset_state_locked();
+    {
+      std::lock_guard lock(m.state.mu);
+      m.session.reset();
+      m.reset_state_locked();
+    }
+    m.reset_p2p();
     return result;
   }
   m.running.store(true, std::memory_order_release);
@@ -127,6 +83,7 @@ void Client::Shutdown() {
     m.session.reset();
     m.reset_state_locked();
   }
+  m.reset_p2p();
   m.callbacks.clear();
 }
 

@@ -91,6 +91,17 @@ Result<SessionConfig> resolve_config(const ClientConfig& cfg) {
   s.reconnect_min = *rmin;
   s.reconnect_max = *rmax;
   s.backend_liveness = *live;
+  auto p2p_connect = seconds_field("p2p_connect_timeout_s", cfg.p2p_connect_timeout_s, 0.1, 3600);
+  if (!p2p_connect) return std::move(p2p_connect).error();
+  auto p2p_hold = seconds_field("p2p_pending_hold_s", cfg.p2p_pending_hold_s, 0.1, 3600);
+  if (!p2p_hold) return std::move(p2p_hold).error();
+  auto p2p_direct = seconds_field("p2p_direct_timeout_s", cfg.p2p_direct_timeout_s, 0, 3600);
+  if (!p2p_direct) return std::move(p2p_direct).error();
+  s.p2p.connect_timeout = *p2p_connect;
+  s.p2p.pending_hold = *p2p_hold;
+  s.p2p.direct_timeout = *p2p_direct;
+  s.p2p.request_name_wait = std::min<Duration>(secs(2), *p2p_hold / 2);
+  s.p2p.precise_errors = cfg.precise_session_errors;
 
   auto bind = Address::parse(cfg.local_bind);
   if (!bind) {

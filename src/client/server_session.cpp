@@ -37,19 +37,23 @@ std::string seconds_text(Duration d) {
   return buf;
 }
 
-ServerSession::ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks)
+ServerSession::ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks,
+                             p2p::Shared& p2p)
     : config_(config),
       state_(state),
       callbacks_(callbacks),
       key_(crypto::SigningKeyPair::generate()),
+      p2p_shared_(p2p),
       backoff_(config.reconnect_min) {}
 
-ServerSession::~ServerSession() = default;
+ServerSession::~ServerSession() {
+  if (driver_) driver_->set_tap(nullptr);
+}
 
 Result<std::unique_ptr<ServerSession>> ServerSession::create(const SessionConfig& config, ClientState& state,
-                                                             CallbackQueue& callbacks) {
+                                                             CallbackQueue& callbacks, p2p::Shared& p2p) {
   KETTLE_TRY(crypto::init());
-  std::unique_ptr<ServerSession> s(new ServerSession(config, state, callbacks));
+  std::unique_ptr<ServerSession> s(new ServerSession(config, state, callbacks, p2p));
   auto loop = net::EventLoop::create();
   if (!loop) return std::move(loop).error();
   s->loop_ = std::move(*loop);
@@ -59,6 +63,9 @@ Result<std::unique_ptr<ServerSession>> ServerSession::create(const SessionConfig
   auto driver = net::TransportDriver::create(*s->loop_, std::move(*ep), config.local_bind);
   if (!driver) return std::move(driver).error();
   s->driver_ = std::move(*driver);
+  p2p::Host& host = *s;
+  s->p2p_ = std::make_unique<p2p::SessionManager>(p2p, host, config.p2p);
+  s->driver_->set_tap(s->p2p_.get());
   return s;
 }
 
@@ -148,6 +155,13 @@ void ServerSession::on_login_ok(const control::LoginOk& ok, Instant now) {
     state_.server_time_offset_s = time_offset_s_;
     state_.logged_on = true;
   }
+  {
+    std::lock_guard lock(p2p_shared_.mu);
+    p2p_shared_.self = ok.steam_id;
+    p2p_shared_.subscribed = ok.subscribed;
+    p2p_shared_.logged_on = true;
+  }
+  p2p_->on_logged_on(ok.steam_id, config_.app_id, ok.reflexive, driver_->local_address());
   log()->info("logged on to {} as {}", config_.server_text, ok.steam_id.value());
   if (initializing_) {
     initializing_ = false;
@@ -295,20 +309,22 @@ void ServerSession::step(Instant wait_until) {
   handle_events(now);
   handle_messages(now);
   handle_timers(now);
+  p2p_->tick(now);
   flush(now);
 }
 
 Instant ServerSession::next_timer() const {
+  const Instant p2p = p2p_->next_deadline();
   switch (phase_) {
     case Phase::connecting:
     case Phase::logging_in:
-      return attempt_deadline_;
+      return std::min(p2p, attempt_deadline_);
     case Phase::waiting:
-      return reconnect_at_;
+      return std::min(p2p, reconnect_at_);
     case Phase::online:
-      return std::min(refresh_in_flight_ ? kInstantNever : refresh_at_, retry_at_);
+      return std::min({p2p, refresh_in_flight_ ? kInstantNever : refresh_at_, retry_at_});
     default:
-      return kInstantNever;
+      return p2p;
   }
 }
 
@@ -345,6 +361,9 @@ void ServerSession::handle_timers(Instant now) {
     }
     retry_fetch_.clear();
     send_fetch(ids, now);
+    auto signals = std::move(retry_signals_);
+    retry_signals_.clear();
+    for (auto& sg : signals) send_signal(sg.to, std::move(sg.payload), now);
   }
   if (phase_ == Phase::online && !refresh_in_flight_ && now >= refresh_at_) {
     if (send_request(control::RefreshCertificate{}, RefreshRequest{}, now) != 0)
@@ -360,13 +379,15 @@ void ServerSession::handle_events(Instant now) {
       if (c->conn == conn_ && phase_ == Phase::connecting) {
         send_login(now, !initializing_);
       } else if (c->conn != conn_) {
-        // Peer-to-peer sessions arrive in a later issue; until then nobody else may connect.
-        (void)endpoint().close(c->conn, 0, "not accepting peer connections", now);
+        p2p_->on_connected(*c, now);  // a player (incoming, or a path we started)
       }
       continue;
     }
     const auto& cl = std::get<transport::Closed>(*ev);
-    if (cl.conn != conn_ || conn_ == 0) continue;
+    if (cl.conn != conn_ || conn_ == 0) {
+      p2p_->on_closed(cl, now);
+      continue;
+    }
     conn_ = 0;
     const std::string why = close_text(cl);
     if (initializing_) {
@@ -402,7 +423,11 @@ void ServerSession::handle_events(Instant now) {
 
 void ServerSession::handle_messages(Instant now) {
   while (endpoint().poll_message(rx_)) {
-    if (rx_.conn != conn_ || conn_ == 0 || rx_.channel != control::kControlChannel) continue;
+    if (rx_.conn != conn_ || conn_ == 0) {
+      p2p_->on_message(rx_, now);
+      continue;
+    }
+    if (rx_.channel != control::kControlChannel) continue;
     auto m = control::decode(rx_.data);
     if (!m) {
       log()->warn("undecodable control message from {}: {}", config_.server_text, m.error().to_string());
@@ -415,7 +440,8 @@ void ServerSession::handle_messages(Instant now) {
 void ServerSession::handle_message(control::Message m, Instant now) {
   if (m.request_id == 0) {
     if (const auto* pc = std::get_if<control::PersonaChanged>(&m.body)) on_persona_changed(*pc);
-    return;  // SignalFrom and future notifications: not used yet
+    if (const auto* sf = std::get_if<control::SignalFrom>(&m.body)) p2p_->on_signal(sf->from, sf->payload, now);
+    return;
   }
   auto it = pending_.find(m.request_id);
   if (it == pending_.end()) return;
@@ -438,6 +464,14 @@ void ServerSession::handle_message(control::Message m, Instant now) {
     return;
   }
   const bool throttled = err && err->code == control::ResultCode::limit_exceeded;
+  if (auto* sg = std::get_if<SignalRequest>(&pending)) {
+    if (throttled) {
+      retry_signals_.push_back(std::move(*sg));
+      return schedule_retry(now);
+    }
+    if (err) p2p_->on_signal_failed(sg->to, now);
+    return;
+  }
   if (const auto* sn = std::get_if<SetNameRequest>(&pending)) {
     if (throttled && unacked_name_ == sn->name) {
       retry_name_ = true;
@@ -543,6 +577,35 @@ void ServerSession::on_persona_changed(const control::PersonaChanged& pc) {
   callbacks_.post(PersonaStateChange_t{id.value(), static_cast<int>(pc.flags)});
 }
 
+// ------------------------------------------------------------------ P2P host
+
+void ServerSession::send_raw(Bytes datagram, const Address& to) { (void)driver_->send_raw(datagram, to); }
+
+bool ServerSession::send_signal(SteamID to, std::vector<std::uint8_t> payload, Instant now) {
+  if (phase_ != Phase::online || conn_ == 0) return false;
+  SignalRequest pending{to, payload};
+  return send_request(control::SendSignal{to, std::move(payload)}, std::move(pending), now) != 0;
+}
+
+bool ServerSession::request_relay(SteamID /*peer*/, Instant /*now*/) { return false; }
+
+bool ServerSession::persona_known(SteamID id) {
+  bool start = false;
+  {
+    std::lock_guard lock(state_.mu);
+    if (state_.personas.contains(id)) return true;
+    start = state_.fetching.insert(id).second;
+  }
+  if (start && phase_ == Phase::online) send_fetch({id}, monotonic_now());
+  return false;
+}
+
+void ServerSession::post_session_request(SteamID from) { callbacks_.post(P2PSessionRequest_t{from}); }
+
+void ServerSession::post_connect_fail(SteamID remote, int error) {
+  callbacks_.post(P2PSessionConnectFail_t{remote, static_cast<uint8>(error)});
+}
+
 // ------------------------------------------------------------------ teardown
 
 void ServerSession::flush(Instant now) {
@@ -557,6 +620,7 @@ void ServerSession::close(std::string_view why) {
     std::lock_guard lock(state_.mu);
     state_.logged_on = false;
   }
+  p2p_->close_all(monotonic_now());  // peers see our sessions closed, not a silent timeout
   const transport::ConnectionId conn = conn_;
   conn_ = 0;
   phase_ = Phase::closed;

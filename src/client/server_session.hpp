@@ -30,6 +30,8 @@
 #include "kettle/client.hpp"
 #include "net/event_loop.hpp"
 #include "net/transport_driver.hpp"
+#include "p2p/session_manager.hpp"
+#include "p2p/shared.hpp"
 
 namespace kettle::client {
 
@@ -47,14 +49,15 @@ struct SessionConfig {
   Duration reconnect_max = secs(8);
   Duration backend_liveness = secs(20);
   Address local_bind;
+  p2p::Timing p2p;
 };
 
-class ServerSession {
+class ServerSession final : private p2p::Host {
  public:
   // Binds the UDP socket. Errors: invalid_argument (transport config), io (bind).
   static Result<std::unique_ptr<ServerSession>> create(const SessionConfig& config, ClientState& state,
-                                                       CallbackQueue& callbacks);
-  ~ServerSession();
+                                                       CallbackQueue& callbacks, p2p::Shared& p2p);
+  ~ServerSession() override;
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
 
@@ -83,11 +86,24 @@ class ServerSession {
     std::vector<SteamID> ids;
   };
   struct ListOnlineRequest {};
-  using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest>;
+  struct SignalRequest {
+    SteamID to;
+    std::vector<std::uint8_t> payload;  // kept to resend when the server says "slow down"
+  };
+  using Pending =
+      std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest, SignalRequest>;
 
-  ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks);
+  ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks, p2p::Shared& p2p);
 
-  transport::Endpoint& endpoint() { return driver_->endpoint(); }
+  // p2p::Host
+  transport::Endpoint& endpoint() override { return driver_->endpoint(); }
+  void send_raw(Bytes datagram, const Address& to) override;
+  bool send_signal(SteamID to, std::vector<std::uint8_t> payload, Instant now) override;
+  bool request_relay(SteamID peer, Instant now) override;
+  bool persona_known(SteamID id) override;
+  void post_session_request(SteamID from) override;
+  void post_connect_fail(SteamID remote, int error) override;
+
   void start_connect(Instant now);
   void send_login(Instant now, bool allow_resume);
   std::uint32_t send_request(control::Body body, Pending pending, Instant now);
@@ -119,6 +135,8 @@ class ServerSession {
   crypto::SigningKeyPair key_;
   std::unique_ptr<net::EventLoop> loop_;
   std::unique_ptr<net::TransportDriver> driver_;  // destroyed before loop_
+  p2p::Shared& p2p_shared_;
+  std::unique_ptr<p2p::SessionManager> p2p_;  // the driver's tap; outlives nothing it points to
 
   Phase phase_ = Phase::idle;
   bool initializing_ = false;
@@ -142,6 +160,7 @@ class ServerSession {
   // Requests the server refused with limit_exceeded, sent again at retry_at_.
   Instant retry_at_ = kInstantNever;
   std::vector<SteamID> retry_fetch_;
+  std::vector<SignalRequest> retry_signals_;
   bool retry_name_ = false;
   bool io_error_logged_ = false;
 };

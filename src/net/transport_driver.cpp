@@ -62,8 +62,15 @@ void TransportDriver::on_socket(unsigned events) {
         const RecvSlot& slot = slots[i];
         if (slot.truncated) continue;  // counted by the socket; a cut datagram would fail AEAD anyway
         slot.for_each_segment([&](Bytes datagram) {
-          endpoint_->on_datagram(datagram, slot.from, now);
           ++counters_.datagrams_in;
+          if (tap_ != nullptr) {
+            Bytes inner = datagram;
+            Address inner_from = slot.from;
+            if (tap_->on_receive(datagram, slot.from, now, inner, inner_from)) return;
+            endpoint_->on_datagram(inner, inner_from, now);
+            return;
+          }
+          endpoint_->on_datagram(datagram, slot.from, now);
         });
       }
       if (*n < slots.size()) break;  // the socket is drained
@@ -112,6 +119,13 @@ Status TransportDriver::flush(Instant now) {
       const auto t = endpoint_->poll_transmit(now, buf);
       if (!t) break;
       ++counters_.transmits;
+      if (tap_ != nullptr && tap_->is_virtual(t->to)) {
+        // Relayed: each segment is wrapped separately; the arena space is reused at once.
+        const std::size_t seg = t->segment_size == 0 ? t->size : t->segment_size;
+        for (std::size_t off = 0; off < t->size; off += seg)
+          tap_->on_transmit(t->to, Bytes(buf.data() + off, std::min(seg, t->size - off)));
+        continue;
+      }
       const std::size_t segment = t->segment_size == 0 || t->segment_size >= t->size ? 0 : t->segment_size;
       pending_.push_back(OutDatagram{t->to, Bytes(buf.data(), t->size), segment});
       arena_used_ += t->size;

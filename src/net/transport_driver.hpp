@@ -51,6 +51,22 @@ struct DriverCounters {
   std::uint64_t timer_fires = 0;
 };
 
+// Lets the owner handle datagrams that share the socket but are not transport packets (P2P
+// punches, relay frames; docs/protocol.md §13-14) and route transport datagrams addressed to
+// virtual addresses (a peer behind the relay). Called on the driver's thread only.
+class DatagramTap {
+ public:
+  virtual ~DatagramTap() = default;
+  // Every received datagram passes here first. Return true if it was consumed; or rewrite it
+  // (set `inner` to the unwrapped bytes, which must stay valid until the call returns to the
+  // driver, and `inner_from` to the address the engine should see) and return false.
+  virtual bool on_receive(Bytes datagram, const Address& from, Instant now, Bytes& inner, Address& inner_from) = 0;
+  // True if `to` is not a real address; then on_transmit gets every segment of it.
+  virtual bool is_virtual(const Address& to) const = 0;
+  // Sends one engine datagram addressed to a virtual address (wrap and send_raw, or drop).
+  virtual void on_transmit(const Address& to, Bytes datagram) = 0;
+};
+
 class TransportDriver {
  public:
   // Binds `local` and registers the socket with `loop`, which must outlive the driver.
@@ -70,6 +86,12 @@ class TransportDriver {
   // Puts everything the engine wants to send on the wire (or in the arena if the socket is
   // full). Errors: io (the socket failed; see UdpSocket::send_batch).
   Status flush(Instant now);
+
+  // Installs (or with nullptr removes) the tap; it must outlive the driver or be removed first.
+  void set_tap(DatagramTap* tap) noexcept { tap_ = tap; }
+  // Sends one datagram outside the engine (punches, relay frames). False if the socket buffer
+  // was full (the datagram is dropped: these are all retried by their senders). Errors: io.
+  Result<bool> send_raw(Bytes datagram, const Address& to) { return socket_.send_to(datagram, to); }
 
   // One loop iteration: waits until socket activity, the engine's deadline or `wait_until`
   // (whichever is first; a past instant polls without blocking), handles it, fires the
@@ -96,6 +118,7 @@ class TransportDriver {
   std::size_t pending_first_ = 0;     // pending_[pending_first_..] are unsent
   std::size_t arena_used_ = 0;
   bool want_write_ = false;
+  DatagramTap* tap_ = nullptr;
   Status error_;  // first socket failure seen inside a callback, reported by run_once
   DriverCounters counters_;
 };

@@ -1,0 +1,698 @@
+#include "p2p/session_manager.hpp"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/log.hpp"
+
+namespace kettle::p2p {
+
+namespace {
+
+// Transport CLOSE app codes on P2P connections (docs/protocol.md §14).
+constexpr std::uint16_t kCloseSession = 1;   // the peer closed its session (or shut down)
+constexpr std::uint16_t kCloseReplaced = 2;  // a newer connection from the same peer took over
+constexpr std::uint16_t kCloseWrongApp = 3;  // the peer runs another app
+constexpr std::uint16_t kCloseIgnored = 4;   // the request was not accepted (hold expired or closed)
+
+constexpr std::uint8_t kRelayTo = 0x10;
+constexpr std::uint8_t kRelayFrom = 0x11;
+constexpr std::size_t kRelayToHeader = 2 + 8 + 16;
+constexpr std::size_t kRelayFromHeader = 2 + 8;
+constexpr Duration kBindInterval = secs(5);
+// fd6b:6574:746c:6500::/64 ("kettle"): virtual addresses of peers behind the relay.
+constexpr std::array<std::uint8_t, 8> kVirtualPrefix = {0xfd, 0x6b, 0x65, 0x74, 0x74, 0x6c, 0x65, 0x00};
+
+std::uint64_t random_id() {
+  std::uint64_t v = 0;
+  while (v == 0) randombytes_buf(&v, sizeof v);
+  return v;
+}
+
+std::uint64_t load_u64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+void store_u64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+}  // namespace
+
+struct SessionManager::Path {
+  std::uint64_t own_id = 0;        // the id we put in OFFER/ANSWER and punches
+  std::vector<std::uint64_t> ids;  // every id registered for this peer in by_session_id_
+  std::vector<Address> remote;     // the peer's candidates, then peer-reflexive ones
+  bool remote_known = false;
+  bool remote_allows_relay = true;
+  transport::ConnectionId conn = 0;     // the path in use
+  transport::ConnectionId attempt = 0;  // initiator: handshake in flight
+  std::vector<Address> working;         // answered a punch, in order (initiator's connect targets)
+  std::size_t next_working = 0;
+  Address addr;
+  bool relayed = false;
+  Instant give_up = kInstantNever;
+  Instant next_punch = kInstantNever;
+  Instant next_offer = kInstantNever;
+  Instant direct_deadline = kInstantNever;
+  bool relay_requested = false;
+  std::optional<RelayGrant> relay;
+  Instant next_bind = kInstantNever;
+};
+
+SessionManager::SessionManager(Shared& shared, Host& host, Timing timing)
+    : shared_(shared), host_(host), timing_(timing) {}
+
+SessionManager::~SessionManager() = default;
+
+void SessionManager::on_logged_on(SteamID self, std::uint32_t app_id, const Address& reflexive,
+                                  const Address& local_socket) {
+  self_ = self;
+  app_id_ = app_id;
+  reflexive_ = reflexive;
+  local_ = local_socket;
+}
+
+// ---- candidates and paths ----
+
+std::vector<Address> SessionManager::own_candidates() const {
+  std::vector<Address> out;
+  auto add = [&](const Address& a) {
+    if (a.is_set() && a.port != 0 && out.size() < kMaxCandidates && std::find(out.begin(), out.end(), a) == out.end())
+      out.push_back(a);
+  };
+  const bool wildcard = local_.family == Address::Family::v4 && local_.v4_host_order() == 0;
+  if (!wildcard) {
+    add(local_);
+  } else {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+      for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+        const std::uint32_t ip = ntohl(sin->sin_addr.s_addr);
+        // Loopback only helps a peer on this host, and the reflexive address covers that when
+        // the server is local; elsewhere it would aim punches at the peer's own machine.
+        if ((ip >> 24) == 127 &&
+            !(reflexive_.family == Address::Family::v4 && (reflexive_.v4_host_order() >> 24) == 127))
+          continue;
+        add(Address::v4(ip, local_.port));
+      }
+      freeifaddrs(list);
+    }
+  }
+  add(reflexive_);
+  return out;
+}
+
+SessionManager::Path& SessionManager::path_for(SteamID peer, Instant now) {
+  auto& slot = paths_[peer];
+  if (!slot) {
+    slot = std::make_unique<Path>();
+    slot->own_id = random_id();
+    slot->ids.push_back(slot->own_id);
+    by_session_id_[slot->own_id] = peer;
+    slot->give_up = now + timing_.connect_timeout;
+  }
+  return *slot;
+}
+
+void SessionManager::start_path(SteamID peer, Path& p, Instant now) {
+  if (p.conn != 0) return;
+  p.give_up = std::max(p.give_up, now + timing_.connect_timeout);
+  if (p.next_offer == kInstantNever || now >= p.next_offer) send_offer(peer, p, SignalKind::offer, now);
+  if (p.direct_deadline == kInstantNever) p.direct_deadline = now + timing_.direct_timeout;
+}
+
+void SessionManager::send_offer(SteamID peer, Path& p, SignalKind kind, Instant now) {
+  Signal s;
+  s.kind = kind;
+  s.session = p.own_id;
+  s.flags = shared_.allow_relay ? kFlagRelayAllowed : 0;
+  s.candidates = own_candidates();
+  const bool sent = host_.send_signal(peer, encode(s), now);
+  logger("p2p")->debug("{} to {} with {} candidates{}", kind == SignalKind::offer ? "OFFER" : "ANSWER", peer.value(),
+                       s.candidates.size(), sent ? "" : " NOT SENT (offline)");
+  if (kind == SignalKind::offer) p.next_offer = now + timing_.offer_retry;
+}
+
+void SessionManager::learn_candidates(SteamID peer, Path& p, const Signal& s, Instant now) {
+  if (std::find(p.ids.begin(), p.ids.end(), s.session) == p.ids.end()) {
+    p.ids.push_back(s.session);
+    by_session_id_[s.session] = peer;
+  }
+  for (const auto& a : s.candidates)
+    if (std::find(p.remote.begin(), p.remote.end(), a) == p.remote.end()) p.remote.push_back(a);
+  p.remote_known = true;
+  p.remote_allows_relay = (s.flags & kFlagRelayAllowed) != 0;
+  p.give_up = std::max(p.give_up, now + timing_.connect_timeout);
+  if (p.direct_deadline == kInstantNever) p.direct_deadline = now + timing_.direct_timeout;
+  if (p.conn == 0) punch(p, now);
+}
+
+void SessionManager::punch(Path& p, Instant now) {
+  const auto bytes = encode(Punch{p.own_id, false});
+  for (const auto& a : p.remote) host_.send_raw(bytes, a);
+  p.next_punch = now + timing_.punch_interval;
+}
+
+void SessionManager::try_connect(SteamID peer, Path& p, const Address& to, bool relayed, Instant now) {
+  if (p.conn != 0) return;
+  if (p.attempt != 0) {
+    if (!relayed) return;  // a direct handshake is under way; the relay replaces it only if asked
+    (void)host_.endpoint().close(p.attempt, kCloseReplaced, "relay path chosen", now);
+    by_conn_.erase(p.attempt);
+    p.attempt = 0;
+  }
+  auto id = host_.endpoint().connect(to, now);
+  if (!id) {
+    logger("p2p")->warn("connect to {} for {} failed: {}", to.to_string(), peer.value(), id.error().message);
+    return;
+  }
+  p.attempt = *id;
+  by_conn_[*id] = peer;
+}
+
+void SessionManager::path_up(SteamID peer, Path& p, transport::ConnectionId conn, const Address& addr, Instant now) {
+  if (p.conn != 0 && p.conn != conn) {
+    (void)host_.endpoint().close(p.conn, kCloseReplaced, "replaced by a newer connection", now);
+    by_conn_.erase(p.conn);
+  }
+  if (p.attempt != 0 && p.attempt != conn) {
+    (void)host_.endpoint().close(p.attempt, kCloseReplaced, "another path won", now);
+    by_conn_.erase(p.attempt);
+  }
+  p.attempt = 0;
+  p.conn = conn;
+  p.addr = addr;
+  p.relayed = is_virtual(addr);
+  by_conn_[conn] = peer;
+  logger("p2p")->info("path to {} up via {}{}", peer.value(), p.relayed ? "relay " : "",
+                      p.relayed && p.relay ? p.relay->relay.to_string() : addr.to_string());
+  auto it = shared_.sessions.find(peer);
+  if (it == shared_.sessions.end()) return;
+  Session& s = it->second;
+  s.path_up = true;
+  s.using_relay = p.relayed;
+  s.remote = p.relayed && p.relay ? p.relay->relay : addr;
+  flush_out(peer, s, now);
+}
+
+void SessionManager::drop_path(SteamID peer, Instant now, std::uint16_t close_code) {
+  auto it = paths_.find(peer);
+  if (it == paths_.end()) return;
+  Path& p = *it->second;
+  logger("p2p")->debug("dropping path to {} (conn {}, attempt {})", peer.value(), p.conn, p.attempt);
+  for (auto conn : {p.conn, p.attempt}) {
+    if (conn == 0) continue;
+    (void)host_.endpoint().close(conn, close_code, close_code == kCloseIgnored ? "not accepted" : "session closed",
+                                 now);
+    by_conn_.erase(conn);
+  }
+  for (auto id : p.ids) by_session_id_.erase(id);
+  if (p.relay) by_allocation_.erase(p.relay->allocation);
+  paths_.erase(it);
+  if (auto s = shared_.sessions.find(peer); s != shared_.sessions.end()) {
+    s->second.path_up = false;
+    s->second.using_relay = false;
+  }
+}
+
+// ---- sessions ----
+
+void SessionManager::flush_out(SteamID peer, Session& s, Instant now) {
+  auto p = paths_.find(peer);
+  if (p == paths_.end() || p->second->conn == 0) return;
+  const auto conn = p->second->conn;
+  while (!s.out.empty()) {
+    OutMessage& m = s.out.front();
+    auto st = host_.endpoint().send(conn, m.channel, m.type, m.data, now);
+    if (!st && st.code() == Errc::would_block) break;  // transport buffer full: retry next tick
+    s.out_bytes -= m.data.size();
+    s.out.pop_front();
+  }
+}
+
+void SessionManager::fail(SteamID peer, Session& s, int error, Instant now) {
+  s.state = State::failed;
+  s.last_error = error;
+  s.out.clear();
+  s.out_bytes = 0;
+  s.deadline = kInstantNever;
+  s.opted_in_announced = false;
+  drop_path(peer, now);
+  host_.post_connect_fail(peer, error);
+}
+
+void SessionManager::activate(SteamID peer, Session& s, Instant now) {
+  s.state = State::active;
+  s.last_error = 0;
+  s.deadline = kInstantNever;
+  if (!s.opted_in_announced) send_accept(peer, now);
+  s.opted_in_announced = true;
+  flush_out(peer, s, now);
+}
+
+void SessionManager::send_accept(SteamID peer, Instant now) {
+  auto it = paths_.find(peer);
+  Signal sig;
+  sig.kind = SignalKind::accept;
+  sig.session = it != paths_.end() ? it->second->own_id : random_id();
+  host_.send_signal(peer, encode(sig), now);
+}
+
+void SessionManager::deliver(SteamID peer, Session& s, int channel, std::vector<std::uint8_t>&& data, bool reliable) {
+  // Above the unread cap unreliable data is dropped; reliable data is kept (the transport has
+  // no per-connection read pause yet, so dropping it would break the reliability promise).
+  if (!reliable && s.unread_bytes + data.size() > kMaxUnreadBytes) return;
+  s.unread_bytes += data.size();
+  s.open_channels.set(static_cast<std::size_t>(channel));
+  shared_.readable[static_cast<std::size_t>(channel)].push_back(Packet{peer, channel, std::move(data)});
+}
+
+void SessionManager::maybe_post_request(SteamID peer, Session& s, Instant now) {
+  if (s.request_posted) return;
+  s.request_posted = true;
+  if (host_.persona_known(peer)) {
+    host_.post_session_request(peer);
+  } else {
+    requests_waiting_.push_back(peer);
+    (void)now;
+  }
+}
+
+// ---- transport input ----
+
+void SessionManager::on_connected(const transport::Connected& c, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  const SteamID peer = c.peer.steam_id;
+  if (!peer.BIndividualAccount() || peer == self_ || c.peer.app_id != app_id_) {
+    // Another app's player (or a confused one) looks exactly like a peer that never answers.
+    (void)host_.endpoint().close(c.conn, kCloseWrongApp, "not a player of this app", now);
+    by_conn_.erase(c.conn);
+    return;
+  }
+  if (!c.incoming) {
+    auto it = by_conn_.find(c.conn);
+    if (it == by_conn_.end() || it->second != peer) {
+      (void)host_.endpoint().close(c.conn, kCloseReplaced, "unexpected peer", now);
+      by_conn_.erase(c.conn);
+      return;
+    }
+  }
+  Path& p = path_for(peer, now);
+  path_up(peer, p, c.conn, c.peer_address, now);
+  if (auto e = early_.find(c.conn); e != early_.end()) {
+    auto msgs = std::move(e->second);
+    early_.erase(e);
+    for (auto& m : msgs) on_message_locked(m, now);
+  }
+}
+
+void SessionManager::on_closed(const transport::Closed& c, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  early_.erase(c.conn);
+  auto owner = by_conn_.find(c.conn);
+  if (owner == by_conn_.end()) return;
+  const SteamID peer = owner->second;
+  by_conn_.erase(owner);
+  auto pit = paths_.find(peer);
+  if (pit == paths_.end()) return;
+  Path& p = *pit->second;
+  auto sit = shared_.sessions.find(peer);
+  Session* s = sit == shared_.sessions.end() ? nullptr : &sit->second;
+  if (c.conn == p.attempt) {
+    p.attempt = 0;
+    if (s != nullptr && s->state == State::connecting &&
+        (c.reason == transport::CloseReason::version_mismatch || c.reason == transport::CloseReason::auth_failed)) {
+      fail(peer, *s, 0, now);
+      return;
+    }
+    if (p.next_working < p.working.size()) try_connect(peer, p, p.working[p.next_working++], false, now);
+    return;
+  }
+  if (c.conn != p.conn) return;
+  p.conn = 0;
+  if (s != nullptr) {
+    s->path_up = false;
+    s->using_relay = false;
+  }
+  logger("p2p")->info("path to {} closed: {} {} \"{}\"{}", peer.value(), transport::close_reason_name(c.reason),
+                      c.app_code, c.message, c.by_peer ? " (by peer)" : "");
+  const bool peer_closed_session = c.by_peer && c.reason == transport::CloseReason::application &&
+                                   (c.app_code == kCloseSession || c.app_code == kCloseWrongApp);
+  drop_path(peer, now);
+  if (s == nullptr) return;
+  if (peer_closed_session) {
+    if (s->state == State::active || s->state == State::connecting) {
+      s->state = State::remote_closed;
+      s->deadline = kInstantNever;
+      s->out.clear();
+      s->out_bytes = 0;
+      s->opted_in_announced = false;
+    }
+    return;
+  }
+  if (s->state == State::active) {
+    fail(peer, *s, 4, now);
+  } else if (s->state == State::connecting) {
+    start_path(peer, path_for(peer, now), now);  // keep trying until the connect timeout
+  }
+}
+
+void SessionManager::on_message(transport::Message& m, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  on_message_locked(m, now);
+}
+
+void SessionManager::on_message_locked(transport::Message& m, Instant now) {
+  auto owner = by_conn_.find(m.conn);
+  if (owner == by_conn_.end()) {
+    // Not announced yet (its Connected event comes later in this step). The transport's own
+    // receive bound applies to what the peer can push before that; 1024 messages is plenty.
+    auto& e = early_[m.conn];
+    if (e.size() < 1024) e.push_back(transport::Message{m.conn, m.channel, m.reliable, std::move(m.data)});
+    return;
+  }
+  const SteamID peer = owner->second;
+  auto [it, created] = shared_.sessions.try_emplace(peer);
+  Session& s = it->second;
+  if (created) {
+    s.state = State::pending_incoming;
+    s.deadline = now + timing_.pending_hold;
+    if (auto p = paths_.find(peer); p != paths_.end() && p->second->conn != 0) {
+      s.path_up = true;
+      s.using_relay = p->second->relayed;
+      s.remote = p->second->relayed && p->second->relay ? p->second->relay->relay : p->second->addr;
+    }
+  }
+  switch (s.state) {
+    case State::pending_incoming:
+      if (s.held_bytes >= kMaxHeldBytes && !m.reliable) return;
+      s.held_bytes += m.data.size();
+      s.held.push_back(Packet{peer, m.channel, std::move(m.data)});
+      maybe_post_request(peer, s, now);
+      return;
+    case State::pre_accepted:
+    case State::connecting:
+    case State::failed:
+    case State::remote_closed:
+      activate(peer, s, now);
+      break;
+    case State::active:
+      break;
+  }
+  deliver(peer, s, m.channel, std::move(m.data), m.reliable);
+}
+
+// ---- signaling ----
+
+void SessionManager::on_signal(SteamID from, Bytes payload, Instant now) {
+  auto sig = decode_signal(payload);
+  if (!sig) {
+    logger("p2p")->warn("bad signal from {}: {}", from.value(), sig.error().message);
+    return;
+  }
+  logger("p2p")->debug("signal {} from {}", static_cast<int>(sig->kind), from.value());
+  std::lock_guard lock(shared_.mu);
+  switch (sig->kind) {
+    case SignalKind::offer: {
+      Path& p = path_for(from, now);
+      learn_candidates(from, p, *sig, now);
+      send_offer(from, p, SignalKind::answer, now);
+      break;
+    }
+    case SignalKind::answer: {
+      Path& p = path_for(from, now);
+      learn_candidates(from, p, *sig, now);
+      break;
+    }
+    case SignalKind::accept: {
+      auto it = shared_.sessions.find(from);
+      if (it != shared_.sessions.end() && it->second.state == State::connecting) {
+        it->second.opted_in_announced = true;  // the peer knows: we sent to it
+        activate(from, it->second, now);
+      }
+      break;
+    }
+    case SignalKind::close:
+      break;  // reserved: closes travel as transport CLOSE
+  }
+}
+
+void SessionManager::on_signal_failed(SteamID to, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  auto it = shared_.sessions.find(to);
+  if (it == shared_.sessions.end() || it->second.state != State::connecting) return;
+  if (timing_.precise_errors) fail(to, it->second, 3, now);
+  // Otherwise the OFFER is retried until the connect timeout: the peer may still log in.
+}
+
+// ---- relay ----
+
+Address SessionManager::virtual_address(std::uint64_t allocation) const {
+  Address a;
+  a.family = Address::Family::v6;
+  std::copy(kVirtualPrefix.begin(), kVirtualPrefix.end(), a.ip.begin());
+  store_u64(a.ip.data() + 8, allocation);
+  a.port = 1;
+  return a;
+}
+
+bool SessionManager::is_virtual(const Address& to) const {
+  return to.family == Address::Family::v6 && std::equal(kVirtualPrefix.begin(), kVirtualPrefix.end(), to.ip.begin());
+}
+
+void SessionManager::on_transmit(const Address& to, Bytes datagram) {
+  const std::uint64_t allocation = load_u64(to.ip.data() + 8);
+  auto owner = by_allocation_.find(allocation);
+  if (owner == by_allocation_.end()) return;
+  auto p = paths_.find(owner->second);
+  if (p == paths_.end() || !p->second->relay) return;
+  const RelayGrant& g = *p->second->relay;
+  wrap_.resize(kRelayToHeader + datagram.size());
+  wrap_[0] = kRelayTo;
+  wrap_[1] = 1;
+  store_u64(wrap_.data() + 2, g.allocation);
+  std::memcpy(wrap_.data() + 10, g.token.data(), g.token.size());
+  if (!datagram.empty()) std::memcpy(wrap_.data() + kRelayToHeader, datagram.data(), datagram.size());
+  host_.send_raw(wrap_, g.relay);
+}
+
+void SessionManager::on_relay_allocated(const RelayGrant& grant, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  auto it = paths_.find(grant.peer);
+  if (it == paths_.end() || it->second->conn != 0) return;  // a direct path won meanwhile
+  Path& p = *it->second;
+  p.relay = grant;
+  by_allocation_[grant.allocation] = grant.peer;
+  on_transmit(virtual_address(grant.allocation), {});  // bind
+  p.next_bind = now + kBindInterval;
+  try_connect(grant.peer, p, virtual_address(grant.allocation), true, now);
+}
+
+void SessionManager::on_relay_offer(const RelayGrant& grant, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  Path& p = path_for(grant.peer, now);
+  if (p.relay) by_allocation_.erase(p.relay->allocation);
+  p.relay = grant;
+  by_allocation_[grant.allocation] = grant.peer;
+  on_transmit(virtual_address(grant.allocation), {});  // bind, so the relay knows where we are
+  p.next_bind = now + kBindInterval;
+}
+
+void SessionManager::on_relay_failed(SteamID peer, Instant now) {
+  std::lock_guard lock(shared_.mu);
+  (void)now;
+  logger("p2p")->info("relay to {} refused by the server; direct attempts continue", peer.value());
+}
+
+// ---- datagrams outside the transport ----
+
+bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now, Bytes& inner, Address& inner_from) {
+  if (datagram.empty()) return false;
+  if (datagram[0] == kPunchType) {
+    auto punch_msg = decode_punch(datagram);
+    if (!punch_msg) return true;
+    logger("p2p")->debug("{} from {}", punch_msg->pong ? "pong" : "punch", from.to_string());
+    std::lock_guard lock(shared_.mu);
+    auto owner = by_session_id_.find(punch_msg->session);
+    if (owner == by_session_id_.end()) return true;
+    const SteamID peer = owner->second;
+    auto pit = paths_.find(peer);
+    if (pit == paths_.end()) return true;
+    Path& p = *pit->second;
+    if (!punch_msg->pong) {
+      host_.send_raw(encode(Punch{punch_msg->session, true}), from);
+      if (std::find(p.remote.begin(), p.remote.end(), from) == p.remote.end() && p.remote.size() < 16)
+        p.remote.push_back(from);  // peer-reflexive
+    }
+    if (is_initiator(peer) && p.conn == 0) {
+      if (std::find(p.working.begin(), p.working.end(), from) == p.working.end()) p.working.push_back(from);
+      if (p.attempt == 0 && p.next_working < p.working.size())
+        try_connect(peer, p, p.working[p.next_working++], false, now);
+    }
+    return true;
+  }
+  if (datagram[0] == kRelayFrom) {
+    if (datagram.size() <= kRelayFromHeader || datagram[1] != 1) return true;
+    const std::uint64_t allocation = load_u64(datagram.data() + 2);
+    auto owner = by_allocation_.find(allocation);
+    if (owner == by_allocation_.end()) return true;
+    auto pit = paths_.find(owner->second);
+    if (pit == paths_.end() || !pit->second->relay || !(pit->second->relay->relay == from)) return true;
+    inner = datagram.subspan(kRelayFromHeader);
+    inner_from = virtual_address(allocation);
+    return false;
+  }
+  return false;
+}
+
+// ---- API changes and timers ----
+
+void SessionManager::handle_api_closes(Instant now) {
+  auto closes = std::move(shared_.closed_by_api);
+  shared_.closed_by_api.clear();
+  for (auto& c : closes) {
+    auto pit = paths_.find(c.peer);
+    if (pit != paths_.end() && pit->second->conn != 0 && c.was_active) {
+      for (auto& m : c.reliable_out) (void)host_.endpoint().send(pit->second->conn, m.channel, m.type, m.data, now);
+    }
+    drop_path(
+        c.peer, now,
+        c.was_pending ? kCloseIgnored : kCloseSession);  // CLOSE after linger: queued reliable data is still delivered
+  }
+}
+
+void SessionManager::handle_dirty(Instant now) {
+  auto dirty = std::move(shared_.dirty);
+  shared_.dirty.clear();
+  std::sort(dirty.begin(), dirty.end());
+  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+  for (SteamID peer : dirty) {
+    auto it = shared_.sessions.find(peer);
+    if (it == shared_.sessions.end()) continue;
+    Session& s = it->second;
+    if (s.state == State::connecting && !shared_.subscribed) {
+      fail(peer, s, 2, now);
+      continue;
+    }
+    if (s.state == State::active && !s.opted_in_announced) {
+      send_accept(peer, now);  // accepted a pending session: the peer's side becomes active
+      s.opted_in_announced = true;
+    }
+    if (s.state == State::connecting || s.state == State::active) {
+      Path& p = path_for(peer, now);
+      if (p.conn == 0) start_path(peer, p, now);
+      flush_out(peer, s, now);
+    }
+  }
+}
+
+void SessionManager::handle_timers(Instant now) {
+  for (auto it = shared_.sessions.begin(); it != shared_.sessions.end();) {
+    Session& s = it->second;
+    if (s.state == State::connecting && now >= s.deadline) {
+      fail(it->first, s, 4, now);
+    } else if (s.state == State::pending_incoming && now >= s.deadline) {
+      drop_path(it->first, now, kCloseIgnored);
+      it = shared_.sessions.erase(it);  // ignored: held data discarded, no callback
+      continue;
+    } else if (!s.out.empty()) {
+      flush_out(it->first, s, now);  // the transport had no room last time
+    }
+    if (paths_.contains(it->first) && paths_[it->first]->conn != 0) {
+      if (auto st = host_.endpoint().connection_stats(paths_[it->first]->conn))
+        s.transport_unacked = st->queued_reliable_bytes;
+    } else {
+      s.transport_unacked = 0;
+    }
+    ++it;
+  }
+  std::vector<SteamID> expired;
+  for (auto& [peer, pp] : paths_) {
+    Path& p = *pp;
+    if (p.conn != 0) {
+      if (p.relay && p.relayed && now >= p.next_bind) {
+        on_transmit(virtual_address(p.relay->allocation), {});
+        p.next_bind = now + kBindInterval;
+      }
+      continue;
+    }
+    if (now >= p.give_up) {
+      expired.push_back(peer);
+      continue;
+    }
+    if (p.remote_known && now >= p.next_punch) punch(p, now);
+    auto sit = shared_.sessions.find(peer);
+    const bool wanted =
+        sit != shared_.sessions.end() && (sit->second.state == State::connecting || sit->second.state == State::active);
+    if (wanted && !p.remote_known && now >= p.next_offer) send_offer(peer, p, SignalKind::offer, now);
+    if (is_initiator(peer) && !p.relay_requested && now >= p.direct_deadline && p.remote_known && shared_.allow_relay &&
+        p.remote_allows_relay) {
+      p.relay_requested = host_.request_relay(peer, now);
+    }
+    if (p.relay && now >= p.next_bind) {
+      on_transmit(virtual_address(p.relay->allocation), {});
+      p.next_bind = now + kBindInterval;
+    }
+  }
+  for (SteamID peer : expired) drop_path(peer, now);
+  for (auto it = requests_waiting_.begin(); it != requests_waiting_.end();) {
+    auto sit = shared_.sessions.find(*it);
+    if (sit == shared_.sessions.end() || sit->second.state != State::pending_incoming) {
+      it = requests_waiting_.erase(it);
+      continue;
+    }
+    const bool waited_enough = now + timing_.pending_hold - timing_.request_name_wait >= sit->second.deadline;
+    if (host_.persona_known(*it) || waited_enough) {
+      host_.post_session_request(*it);
+      it = requests_waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SessionManager::tick(Instant now) {
+  std::lock_guard lock(shared_.mu);
+  handle_api_closes(now);
+  handle_dirty(now);
+  handle_timers(now);
+}
+
+Instant SessionManager::next_deadline() const {
+  std::lock_guard lock(shared_.mu);
+  Instant next = kInstantNever;
+  for (const auto& [peer, s] : shared_.sessions) {
+    if (s.state == State::connecting || s.state == State::pending_incoming) next = std::min(next, s.deadline);
+    if (!s.out.empty()) next = std::min(next, monotonic_now() + ms(5));
+  }
+  for (const auto& [peer, pp] : paths_) {
+    const Path& p = *pp;
+    if (p.relay) next = std::min(next, p.next_bind);
+    if (p.conn != 0) continue;
+    next = std::min(next, p.give_up);
+    if (p.remote_known)
+      next = std::min(next, p.next_punch);
+    else
+      next = std::min(next, p.next_offer);
+    if (!p.relay_requested && p.remote_known) next = std::min(next, p.direct_deadline);
+  }
+  if (!requests_waiting_.empty()) next = std::min(next, monotonic_now() + ms(50));
+  return next;
+}
+
+void SessionManager::close_all(Instant now) {
+  std::lock_guard lock(shared_.mu);
+  std::vector<SteamID> peers;
+  for (auto& [peer, p] : paths_) peers.push_back(peer);
+  for (SteamID peer : peers) drop_path(peer, now);
+}
+
+}  // namespace kettle::p2p
