@@ -127,14 +127,15 @@ nl_spawn() {
 }
 
 # kettle-server on 203.0.113.10:27015 in the `server` namespace, with a fresh database and key.
-# Waits (bounded) for the listening line and sets NL_KEY from it. Extra arguments go to the
-# server (e.g. --relay HOST:PORT once it exists).
+# Waits (bounded) for the listening line and sets NL_KEY (and NL_RELAY) from it. Extra arguments
+# go to the server (e.g. --relay HOST:PORT).
 nl_server_start() {
   local line fifo=$NL_TMP/server.fifo
   mkfifo "$fifo"
   # Not through nl_spawn: redirections on a function call are opened by this shell, and opening
   # the FIFO for writing would block until the read end below is open.
-  "$KETTLE_NETLAB" exec --prefix "$NL_PREFIX" server -- timeout --preserve-status -k 5 120 "$KETTLE_SERVER_BIN" \
+  "$KETTLE_NETLAB" exec --prefix "$NL_PREFIX" server -- \
+    timeout --preserve-status -k 5 "${NL_SERVER_TIMEOUT:-120}" "$KETTLE_SERVER_BIN" \
     --udp "$NL_SERVER" --http off --dev --db "$NL_TMP/kettle.db" --key "$NL_TMP/server.key" "$@" \
     >"$fifo" 2>"$NL_TMP/server.log" &
   NL_SERVER_PID=$!
@@ -147,6 +148,10 @@ nl_server_start() {
     nl_fail "unexpected first line from kettle-server: '$line'"
   [[ ${BASH_REMATCH[1]} == "$NL_SERVER" ]] || nl_fail "kettle-server listens on ${BASH_REMATCH[1]}, not $NL_SERVER"
   NL_KEY=${BASH_REMATCH[2]}
+  # the relay's HOST:PORT if the server announces one; read by the scripts
+  NL_RELAY=""
+  # shellcheck disable=SC2034
+  if [[ $line =~ \ relay=([0-9.]+:[0-9]+)\  ]]; then NL_RELAY=${BASH_REMATCH[1]}; fi
   nl_log "kettle-server up on $NL_SERVER (pid $NL_SERVER_PID)"
 }
 

@@ -17,7 +17,8 @@
 # 1,000 unreliable 100-byte packets arrive; the session A's `send` reports is active, has no
 # error, and is relayed or direct as the case requires, with remote_ip the peer's public
 # address (direct through NATs), its LAN address (lan) or the relay's (203.0.113.10) when
-# relayed.
+# relayed (the relay address comes from the server's listening line, relay=HOST:PORT). In the
+# firewalled case the router rule must have dropped datagrams (a direct path was tried).
 #
 # Written against the kettle-cli contract of issue 5 (tools/cli/README.md once it lands):
 #   send --to STEAMID [--type 0-3] [--channel N] (--text T | --file F | --bytes N) [--count N]
@@ -34,7 +35,6 @@ case_name=${1:?usage: p2p.sh cone-cone|sym-sym|cone-sym|firewalled|lan}
 P2P_MIN_UNRELIABLE=${P2P_MIN_UNRELIABLE:-950}
 UNRELIABLE_COUNT=1000
 RELIABLE_BYTES=$((1 << 20))
-RELAY_IP=$NL_SERVER_IP  # kettle-server's relay: same host, udp port + 1 unless --relay says otherwise
 
 a=alice b=bob
 case $case_name in
@@ -50,7 +50,10 @@ nl_init "p2p-$case_name"
 nl_up "$nat_a" "$nat_b"
 [[ $case_name == firewalled ]] && nl_block_inbound_udp nat-a
 # shellcheck disable=SC2086  # NETLAB_SERVER_ARGS: extra server flags, word-split on purpose
-nl_server_start ${NETLAB_SERVER_ARGS:-}
+NL_SERVER_TIMEOUT=400 nl_server_start ${NETLAB_SERVER_ARGS:-}
+[[ -n $NL_RELAY ]] || nl_fail "kettle-server announced no relay (no relay=HOST:PORT in its listening line)"
+RELAY_IP=${NL_RELAY%:*}  # the address a relayed session reports as remote_ip
+nl_log "relay $NL_RELAY"
 
 # SteamIDs (dev login creates the accounts).
 declare -A sid
@@ -157,6 +160,12 @@ one_way() {  # one_way FROM TO
 
 one_way "$a" "$b"
 one_way "$b" "$a"
-if [[ $case_name == firewalled ]]; then nl_log "no-inbound-UDP rule dropped $(nl_blocked_count nat-a) datagrams"; fi
+if [[ $case_name == firewalled ]]; then
+  # bob's punches and handshakes towards alice must have been tried and dropped: the case tests a
+  # blocked direct path falling back to the relay, not a client that never tried direct.
+  dropped=$(nl_blocked_count nat-a)
+  ((${dropped:-0} > 0)) || nl_fail "the no-inbound-UDP rule on nat-a dropped nothing: no direct attempt reached it"
+  nl_log "no-inbound-UDP rule on nat-a dropped $dropped datagrams"
+fi
 nl_server_stop
 nl_log "PASS p2p $case_name"
