@@ -51,6 +51,9 @@ struct ClientConfig {
   double p2p_pending_hold_s = 20;       // unaccepted incoming data is dropped after this
   double p2p_direct_timeout_s = 3;      // no direct path by then: try kettle-server's relay
   bool precise_session_errors = false;  // offline/unknown peer fails at once with error 3
+  // Kettle extension: every P2P session goes through kettle-server's relay; peers never learn
+  // this player's IP address (and AllowP2PPacketRelay(false) cannot turn the relay off).
+  bool p2p_relay_only = false;
 };
 
 struct InitResult {

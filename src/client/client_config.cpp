@@ -102,6 +102,7 @@ Result<SessionConfig> resolve_config(const ClientConfig& cfg) {
   s.p2p.direct_timeout = *p2p_direct;
   s.p2p.request_name_wait = std::min<Duration>(secs(2), *p2p_hold / 2);
   s.p2p.precise_errors = cfg.precise_session_errors;
+  s.p2p.relay_only = cfg.p2p_relay_only;
 
   auto bind = Address::parse(cfg.local_bind);
   if (!bind) {

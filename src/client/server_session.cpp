@@ -441,6 +441,8 @@ void ServerSession::handle_message(control::Message m, Instant now) {
   if (m.request_id == 0) {
     if (const auto* pc = std::get_if<control::PersonaChanged>(&m.body)) on_persona_changed(*pc);
     if (const auto* sf = std::get_if<control::SignalFrom>(&m.body)) p2p_->on_signal(sf->from, sf->payload, now);
+    if (const auto* ro = std::get_if<control::RelayOffer>(&m.body); ro && ro->relay_port != 0)
+      p2p_->on_relay_offer(grant(ro->allocation, ro->token, ro->relay_port, ro->from), now);
     return;
   }
   auto it = pending_.find(m.request_id);
@@ -464,6 +466,15 @@ void ServerSession::handle_message(control::Message m, Instant now) {
     return;
   }
   const bool throttled = err && err->code == control::ResultCode::limit_exceeded;
+  if (auto* rr = std::get_if<RelayRequest>(&pending)) {
+    const auto* ra = std::get_if<control::RelayAllocated>(&m.body);
+    if (ra != nullptr && ra->relay_port != 0) {
+      p2p_->on_relay_allocated(grant(ra->allocation, ra->token, ra->relay_port, rr->peer), now);
+    } else {
+      p2p_->on_relay_failed(rr->peer, now);
+    }
+    return;
+  }
   if (auto* sg = std::get_if<SignalRequest>(&pending)) {
     if (throttled) {
       retry_signals_.push_back(std::move(*sg));
@@ -587,7 +598,21 @@ bool ServerSession::send_signal(SteamID to, std::vector<std::uint8_t> payload, I
   return send_request(control::SendSignal{to, std::move(payload)}, std::move(pending), now) != 0;
 }
 
-bool ServerSession::request_relay(SteamID /*peer*/, Instant /*now*/) { return false; }
+bool ServerSession::request_relay(SteamID peer, Instant now) {
+  if (phase_ != Phase::online || conn_ == 0) return false;
+  return send_request(control::AllocateRelay{peer}, RelayRequest{peer}, now) != 0;
+}
+
+p2p::RelayGrant ServerSession::grant(std::uint64_t allocation, const control::RelayToken& token, std::uint16_t port,
+                                     SteamID peer) const {
+  p2p::RelayGrant g;
+  g.allocation = allocation;
+  std::copy(token.begin(), token.end(), g.token.begin());
+  g.relay = config_.server;  // the server's address as this client reaches it, with the relay port
+  g.relay.port = port;
+  g.peer = peer;
+  return g;
+}
 
 bool ServerSession::persona_known(SteamID id) {
   bool start = false;

@@ -90,8 +90,11 @@ class ServerSession final : private p2p::Host {
     SteamID to;
     std::vector<std::uint8_t> payload;  // kept to resend when the server says "slow down"
   };
-  using Pending =
-      std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest, SignalRequest>;
+  struct RelayRequest {
+    SteamID peer;
+  };
+  using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest,
+                               SignalRequest, RelayRequest>;
 
   ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks, p2p::Shared& p2p);
 
@@ -103,6 +106,8 @@ class ServerSession final : private p2p::Host {
   bool persona_known(SteamID id) override;
   void post_session_request(SteamID from) override;
   void post_connect_fail(SteamID remote, int error) override;
+  p2p::RelayGrant grant(std::uint64_t allocation, const control::RelayToken& token, std::uint16_t port,
+                        SteamID peer) const;
 
   void start_connect(Instant now);
   void send_login(Instant now, bool allow_resume);

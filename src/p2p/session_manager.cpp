@@ -50,6 +50,8 @@ struct SessionManager::Path {
   std::vector<Address> remote;     // the peer's candidates, then peer-reflexive ones
   bool remote_known = false;
   bool remote_allows_relay = true;
+  bool remote_relay_only = false;
+  bool relay_only(const Timing& t) const { return t.relay_only || remote_relay_only; }
   transport::ConnectionId conn = 0;     // the path in use
   transport::ConnectionId attempt = 0;  // initiator: handshake in flight
   std::vector<Address> working;         // answered a punch, in order (initiator's connect targets)
@@ -133,8 +135,9 @@ void SessionManager::send_offer(SteamID peer, Path& p, SignalKind kind, Instant 
   Signal s;
   s.kind = kind;
   s.session = p.own_id;
-  s.flags = shared_.allow_relay ? kFlagRelayAllowed : 0;
-  s.candidates = own_candidates();
+  s.flags = static_cast<std::uint8_t>((shared_.allow_relay || timing_.relay_only ? kFlagRelayAllowed : 0) |
+                                      (timing_.relay_only ? kFlagRelayOnly : 0));
+  if (!timing_.relay_only) s.candidates = own_candidates();
   const bool sent = host_.send_signal(peer, encode(s), now);
   logger("p2p")->debug("{} to {} with {} candidates{}", kind == SignalKind::offer ? "OFFER" : "ANSWER", peer.value(),
                        s.candidates.size(), sent ? "" : " NOT SENT (offline)");
@@ -150,15 +153,21 @@ void SessionManager::learn_candidates(SteamID peer, Path& p, const Signal& s, In
     if (std::find(p.remote.begin(), p.remote.end(), a) == p.remote.end()) p.remote.push_back(a);
   p.remote_known = true;
   p.remote_allows_relay = (s.flags & kFlagRelayAllowed) != 0;
+  p.remote_relay_only = (s.flags & kFlagRelayOnly) != 0;
   p.give_up = std::max(p.give_up, now + timing_.connect_timeout);
-  if (p.direct_deadline == kInstantNever) p.direct_deadline = now + timing_.direct_timeout;
+  if (p.relay_only(timing_)) {
+    p.direct_deadline = now;  // straight to the relay
+  } else if (p.direct_deadline == kInstantNever) {
+    p.direct_deadline = now + timing_.direct_timeout;
+  }
   if (p.conn == 0) punch(p, now);
 }
 
 void SessionManager::punch(Path& p, Instant now) {
+  p.next_punch = now + timing_.punch_interval;
+  if (p.relay_only(timing_)) return;
   const auto bytes = encode(Punch{p.own_id, false});
   for (const auto& a : p.remote) host_.send_raw(bytes, a);
-  p.next_punch = now + timing_.punch_interval;
 }
 
 void SessionManager::try_connect(SteamID peer, Path& p, const Address& to, bool relayed, Instant now) {
@@ -518,7 +527,7 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
   if (datagram.empty()) return false;
   if (datagram[0] == kPunchType) {
     auto punch_msg = decode_punch(datagram);
-    if (!punch_msg) return true;
+    if (!punch_msg || timing_.relay_only) return true;  // relay-only: never reveal we are here
     logger("p2p")->debug("{} from {}", punch_msg->pong ? "pong" : "punch", from.to_string());
     std::lock_guard lock(shared_.mu);
     auto owner = by_session_id_.find(punch_msg->session);
@@ -527,6 +536,7 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
     auto pit = paths_.find(peer);
     if (pit == paths_.end()) return true;
     Path& p = *pit->second;
+    if (p.relay_only(timing_)) return true;
     if (!punch_msg->pong) {
       host_.send_raw(encode(Punch{punch_msg->session, true}), from);
       if (std::find(p.remote.begin(), p.remote.end(), from) == p.remote.end() && p.remote.size() < 16)

@@ -35,6 +35,7 @@ struct Timing {
   Duration offer_retry = secs(2);        // OFFER again while the peer has not answered
   Duration request_name_wait = secs(2);  // hold a request this long for the requester's name
   bool precise_errors = false;           // spec §5 precise_session_errors
+  bool relay_only = false;               // never go direct (hides this player's address from peers)
 };
 
 // What the manager needs from its owner (the ServerSession).

@@ -17,6 +17,7 @@ namespace kettle::p2p {
 enum class SignalKind : std::uint8_t { offer = 1, answer = 2, accept = 3, close = 4 };
 
 inline constexpr std::uint8_t kFlagRelayAllowed = 0x01;
+inline constexpr std::uint8_t kFlagRelayOnly = 0x02;  // no direct path: the sender's address stays hidden
 inline constexpr std::size_t kMaxCandidates = 8;
 
 struct Signal {

@@ -284,3 +284,47 @@ TEST(Networking, CallsBeforeInitFail) {
 
 }  // namespace
 }  // namespace kettle::testing
+
+namespace kettle::testing {
+namespace {
+
+TEST(Networking, RelayOnlySessionGoesThroughTheServerRelayEndToEnd) {
+  auto server = start_server();
+  auto ca = config_for(*server, "alice");
+  auto cb = config_for(*server, "bob");
+  ca.p2p_relay_only = true;  // alice hides her address: the session must use the relay
+  auto alice = logged_in(ca);
+  auto bob = logged_in(cb);
+  const SteamID a = alice->GetSteamID(), b = bob->GetSteamID();
+  ASSERT_TRUE(bob->networking().AcceptP2PSessionWithUser(a));
+  const auto big = pattern(300000, 9);
+  ASSERT_TRUE(alice->networking().SendP2PPacket(b, big.data(), static_cast<uint32>(big.size()), k_EP2PSendReliable, 2));
+  std::vector<std::uint8_t> got;
+  SteamID from;
+  ASSERT_TRUE(run_until(
+      {alice.get(), bob.get()}, [&] { return read_one(*bob, 2, got, from); }, std::chrono::seconds(15)));
+  EXPECT_TRUE(got == big);
+  EXPECT_EQ(from, a);
+  // Bob answers unreliably over the same relayed path.
+  const auto small = pattern(1000, 4);
+  ASSERT_TRUE(bob->networking().SendP2PPacket(a, small.data(), 1000, k_EP2PSendUnreliable, 0));
+  ASSERT_TRUE(run_until({alice.get(), bob.get()}, [&] { return read_one(*alice, 0, got, from); }));
+  EXPECT_EQ(got, small);
+
+  P2PSessionState_t sa, sb;
+  ASSERT_TRUE(alice->networking().GetP2PSessionState(b, &sa));
+  ASSERT_TRUE(bob->networking().GetP2PSessionState(a, &sb));
+  EXPECT_EQ(sa.m_bUsingRelay, 1);
+  EXPECT_EQ(sb.m_bUsingRelay, 1);
+  EXPECT_EQ(sa.m_bConnectionActive, 1);
+  // The remote address is the relay's (the server's IP, relay port), never the peer's socket.
+  const std::string server_addr = server->address();
+  const int server_port = std::stoi(server_addr.substr(server_addr.find(':') + 1));
+  EXPECT_EQ(sb.m_nRemoteIP, 0x7F000001u);
+  EXPECT_NE(sb.m_nRemotePort, 0);
+  EXPECT_NE(static_cast<int>(sb.m_nRemotePort), server_port);
+  EXPECT_EQ(sb.m_nRemotePort, sa.m_nRemotePort) << "both sides talk to the same relay port";
+}
+
+}  // namespace
+}  // namespace kettle::testing
