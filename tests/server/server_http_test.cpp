@@ -25,9 +25,14 @@ TEST_F(ServerTest, StatusAndMetricsOverHttp) {
   EXPECT_EQ(j.value("public_key", std::string()), public_key_hex(server_->public_key()));
   EXPECT_EQ(j.value("dev", false), true);
   EXPECT_EQ(j.value("udp", std::string()), server_->udp_address().to_string());
+  ASSERT_TRUE(server_->relay_address());
+  EXPECT_EQ(j.value("relay", std::string()), server_->relay_address()->to_string());
+  EXPECT_EQ(j.value("relay_allocations", -1), 0);
   auto m = http.Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("kettle_logins_total{result=\"ok\"} 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("kettle_relay_forwarded_datagrams_total 0\n"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("kettle_relay_dropped_total{reason=\"send_buffer_full\"} 0\n"), std::string::npos) << m->body;
 }
 
 }  // namespace

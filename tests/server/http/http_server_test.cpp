@@ -146,6 +146,17 @@ TEST(HttpServer, MetricsParseAndFollowTheCounters) {
       "kettle_errors_total",
       "kettle_signals_relayed_total",
       "kettle_certificates_issued_total",
+      "kettle_relay_allocations",
+      "kettle_relay_allocations_total",
+      "kettle_relay_forwarded_datagrams_total",
+      "kettle_relay_forwarded_bytes_total",
+      "kettle_relay_dropped_total{reason=\"malformed\"}",
+      "kettle_relay_dropped_total{reason=\"oversized\"}",
+      "kettle_relay_dropped_total{reason=\"unknown_allocation\"}",
+      "kettle_relay_dropped_total{reason=\"bad_token\"}",
+      "kettle_relay_dropped_total{reason=\"peer_unbound\"}",
+      "kettle_relay_dropped_total{reason=\"rate_limited\"}",
+      "kettle_relay_dropped_total{reason=\"send_buffer_full\"}",
   };
   EXPECT_EQ(before.size(), names.size());
   for (const auto& n : names) {
@@ -165,10 +176,16 @@ TEST(HttpServer, MetricsParseAndFollowTheCounters) {
   m.errors = 29;
   m.signals_relayed = 31;
   m.certificates_issued = 18446744073709551615ull;  // full 64-bit range survives
+  m.relay_allocations = 37;
+  m.relay_allocations_total = 41;
+  m.relay_forwarded_datagrams = 43;
+  m.relay_forwarded_bytes = 47;
+  for (std::size_t i = 0; i < m.relay_dropped.size(); ++i) m.relay_dropped[i] = 53 + i;
   r = c.Get("/metrics");
   ASSERT_TRUE(r);
   auto after = parse_metrics(r->body);
-  const std::vector<std::uint64_t> expected = {3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 18446744073709551615ull};
+  const std::vector<std::uint64_t> expected = {3,  5,  7,  11, 13, 17, 19, 23, 29, 31, 18446744073709551615ull,
+                                               37, 41, 43, 47, 53, 54, 55, 56, 57, 58, 59};
   for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(after[names[i]], expected[i]) << names[i];
   EXPECT_EQ(render_metrics(m), r->body);
 }
