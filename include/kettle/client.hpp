@@ -47,9 +47,11 @@ struct ClientConfig {
   double backend_liveness_s = 20;        // silent server → disconnected
   std::string local_bind = "0.0.0.0:0";  // the client's UDP socket (shared by server and P2P traffic)
   // P2P (spec §0.6, §5).
-  double p2p_connect_timeout_s = 20;    // an attempt not active by then fails with error 4
-  double p2p_pending_hold_s = 20;       // unaccepted incoming data is dropped after this
-  double p2p_direct_timeout_s = 3;      // no direct path by then: try kettle-server's relay
+  double p2p_connect_timeout_s = 20;  // an attempt not active by then fails with error 4
+  double p2p_pending_hold_s = 20;     // unaccepted incoming data is dropped after this
+  double p2p_direct_timeout_s = 3;
+  double p2p_liveness_timeout_s = 20;   // an active session hearing nothing this long fails with error 4      // no
+                                        // direct path by then: try kettle-server's relay
   bool precise_session_errors = false;  // offline/unknown peer fails at once with error 3
   // Kettle extension: every P2P session goes through kettle-server's relay; peers never learn
   // this player's IP address (and AllowP2PPacketRelay(false) cannot turn the relay off).

@@ -97,6 +97,9 @@ Result<SessionConfig> resolve_config(const ClientConfig& cfg) {
   if (!p2p_hold) return std::move(p2p_hold).error();
   auto p2p_direct = seconds_field("p2p_direct_timeout_s", cfg.p2p_direct_timeout_s, 0, 3600);
   if (!p2p_direct) return std::move(p2p_direct).error();
+  auto p2p_live = seconds_field("p2p_liveness_timeout_s", cfg.p2p_liveness_timeout_s, 0.5, 3600);
+  if (!p2p_live) return std::move(p2p_live).error();
+  s.p2p_liveness = *p2p_live;
   s.p2p.connect_timeout = *p2p_connect;
   s.p2p.pending_hold = *p2p_hold;
   s.p2p.direct_timeout = *p2p_direct;

@@ -15,9 +15,11 @@ auto log() { return logger("client"); }
 
 transport::Config transport_config(const SessionConfig& c) {
   transport::Config t;
-  t.idle_timeout = c.backend_liveness;
-  // A few keepalives per liveness period so one lost PING never looks like a dead server.
-  t.keepalive_interval = std::min<Duration>(secs(1), c.backend_liveness / 4);
+  // One endpoint carries the server connection and every P2P connection, and the transport's
+  // idle timeout is per endpoint: the shorter of the two liveness settings applies to both.
+  t.idle_timeout = std::min(c.backend_liveness, c.p2p_liveness);
+  // A few keepalives per liveness period so one lost PING never looks like a dead peer.
+  t.keepalive_interval = std::min<Duration>(secs(1), t.idle_timeout / 4);
   t.handshake_timeout = std::clamp<Duration>(c.login_timeout, ms(250), secs(120));
   return t;
 }

@@ -48,6 +48,7 @@ struct SessionConfig {
   Duration reconnect_min = ms(250);
   Duration reconnect_max = secs(8);
   Duration backend_liveness = secs(20);
+  Duration p2p_liveness = secs(20);
   Address local_bind;
   p2p::Timing p2p;
 };
