@@ -171,16 +171,18 @@ Status Server::Impl::serve() {
     }
     const Instant now = monotonic_now();
     core->process(now);
-    if (auto st = driver->flush(now); !st) {
-      result = std::move(st);
-      break;
-    }
     if (relay) {
       if (auto st = relay->take_error(); !st) {
         result = std::move(st);
         break;
       }
+      // Before the flush: a client that reads a reply (RelayAllocated, Ok to Logout) sees the
+      // metrics that reply changed.
       publish_relay_metrics();
+    }
+    if (auto st = driver->flush(now); !st) {
+      result = std::move(st);
+      break;
     }
   }
   (void)loop->take_stop_request();

@@ -1,8 +1,9 @@
-// The protocol logic of kettle-server: sessions, login, persona names, presence and signal
-// relay (docs/server.md). Sans-IO like the transport below it: the I/O thread feeds it the
-// Endpoint's events and channel-0 messages and runs auth completions; it answers through
-// Endpoint::send/close. Everything here runs on that one thread except the jobs it hands to
-// the AuthPool, which touch only the Store (thread-safe) and their own captured values.
+// The protocol logic of kettle-server: sessions, login, persona names, presence, signal relay
+// and relay allocations (docs/server.md; the relay's datagram path is server/relay). Sans-IO
+// like the transport below it: the I/O thread feeds it the Endpoint's events and channel-0
+// messages and runs auth completions; it answers through Endpoint::send/close. Everything here
+// runs on that one thread except the jobs it hands to the AuthPool, which touch only the Store
+// (thread-safe) and their own captured values.
 #pragma once
 
 #include <cstdint>
