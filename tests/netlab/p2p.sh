@@ -10,9 +10,10 @@
 #   lan          nat-a cone (both players behind it)      alice, carol direct (10.1.0.x)
 #
 # Each way (A -> B, then B -> A; the lower SteamID is the transport initiator, so both roles get
-# exercised): B runs `kettle-cli listen --count 1001 --accept all --json`; once B is logged in,
-# A runs `send --type 2 --file <1 MiB random>` (returns once the data is acknowledged) and then
-# `send --type 0 --bytes 100 --count 1000`. Checks: the 1 MiB message arrives once, byte-exact
+# exercised), twice with fresh processes: B runs `kettle-cli listen --count 1 --accept all
+# --json` and, once B is logged in, A runs `send --type 2 --file <1 MiB random>` (returns once
+# the data is acknowledged); then B runs `listen --count 1000 ...` and A `send --type 0 --bytes
+# 100 --count 1000`. Checks: the 1 MiB message arrives once, byte-exact
 # (size and sha256), from A, on channel 0; at least P2P_MIN_UNRELIABLE (default 950) of the
 # 1,000 unreliable 100-byte packets arrive; the session A's `send` reports is active, has no
 # error, and is relayed or direct as the case requires, with remote_ip the peer's public
@@ -111,51 +112,67 @@ check_session() {  # check_session LABEL JSON FROM TO
   nl_log "$label: $(is_true "$relay" && echo relayed || echo direct), remote $ip:$(nl_json_field "$json" remote_port)"
 }
 
-one_way() {  # one_way FROM TO
-  local from=$1 to=$2 lpid out rc logins deadline
+# listen_start TO COUNT: TO's listener in the background (LPID); returns once the server has
+# logged TO in, so a sender started afterwards finds TO online.
+listen_start() {
+  local to=$1 logins
   logins=$(grep -c "login ok .*steam_id=${sid[$to]} " "$NL_TMP/server.log" || true)
-  NL_CLI_TIMEOUT=150 nl_cli_bg "$to" "$to" listen --count $((UNRELIABLE_COUNT + 1)) --accept all --json \
-    >"$NL_TMP/listen-$to.out"
-  lpid=$NL_PID
+  NL_CLI_TIMEOUT=120 nl_cli_bg "$to" "$to" listen --count "$2" --accept all --json >"$NL_TMP/listen-$to.out"
+  LPID=$NL_PID
   wait_logins "${sid[$to]}" $((logins + 1))
+}
 
+# listen_collect LABEL FROM TO: waits (bounded) for the listener to end by itself, else SIGTERMs it
+# (lost unreliable packets would keep it waiting), and sets LINES to its output, every line a
+# JSON object from FROM on channel 0.
+listen_collect() {
+  local label=$1 from=$2 to=$3 stopped=no rc=0 bad deadline
+  deadline=$(($(nl_ms) + 5000))
+  while kill -0 "$LPID" 2>/dev/null && (($(nl_ms) < deadline)); do sleep 0.05; done
+  kill -TERM "$LPID" 2>/dev/null && stopped=yes
+  wait "$LPID" || rc=$?
+  LINES=$(cat "$NL_TMP/listen-$to.out")
+  # A listener stopped by SIGTERM may have been cut off in the middle of its last line.
+  if [[ $stopped == yes && -n $LINES && ${LINES: -1} != "}" ]]; then LINES=$(sed '$d' <<<"$LINES"); fi
+  bad=$(grep -cv '^{.*}$' <<<"$LINES" || true)
+  [[ -z $LINES ]] || ((bad == 0)) || nl_fail "$label: $bad lines of listen output are not JSON objects"
+  bad=$(grep -v "\"from\": *\"${sid[$from]}\"" <<<"$LINES" | grep -c . || true)
+  ((bad == 0)) || nl_fail "$label: $bad packets not from ${sid[$from]}: $(head -n 3 <<<"$LINES")"
+  bad=$(grep -v '"channel": *0[,}]' <<<"$LINES" | grep -c . || true)
+  ((bad == 0)) || nl_fail "$label: $bad packets not on channel 0"
+  LISTEN_INFO="listen exit $rc, stopped by the test: $stopped"
+}
+
+# Each message type gets a fresh listener and a fresh sender: two send processes in a row against
+# one listener would also test a peer restarting mid-session, which is a separate concern.
+one_way() {  # one_way FROM TO
+  local from=$1 to=$2 out rel unrel label
+
+  label="$from -> $to reliable"
+  listen_start "$to" 1
   out=$(NL_CLI_TIMEOUT=45 nl_cli "$from" "$from" send --to "${sid[$to]}" --type 2 --file "$NL_TMP/reliable.bin") ||
-    nl_fail "$from -> $to: send --type 2 (1 MiB) failed: $(tail -n 5 "$NL_TMP/cli-$from.log")"
-  check_session "$from -> $to reliable" "$out" "$from" "$to"
-  [[ $(nl_json_field "$out" sent) == "$RELIABLE_BYTES" ]] || nl_fail "$from -> $to: sent != $RELIABLE_BYTES: $out"
+    nl_fail "$label: send --type 2 (1 MiB) failed: $(tail -n 5 "$NL_TMP/cli-$from.log")"
+  check_session "$label" "$out" "$from" "$to"
+  [[ $(nl_json_field "$out" sent) == "$RELIABLE_BYTES" ]] || nl_fail "$label: sent != $RELIABLE_BYTES: $out"
+  listen_collect "$label" "$from" "$to"
+  rel=$(grep -c "\"size\": *${RELIABLE_BYTES}[,}]" <<<"$LINES" || true)
+  ((rel == 1)) || nl_fail "$label: the 1 MiB message arrived $rel times ($LISTEN_INFO)"
+  grep "\"size\": *${RELIABLE_BYTES}[,}]" <<<"$LINES" | grep -q "\"sha256\": *\"$reliable_sha\"" ||
+    nl_fail "$label: the 1 MiB message is not byte-exact (sha256 differs)"
+  nl_log "$label: 1 MiB arrived byte-exact ($LISTEN_INFO)"
 
+  label="$from -> $to unreliable"
+  listen_start "$to" "$UNRELIABLE_COUNT"
   out=$(NL_CLI_TIMEOUT=45 nl_cli "$from" "$from" send --to "${sid[$to]}" --type 0 --bytes 100 \
     --count "$UNRELIABLE_COUNT") ||
-    nl_fail "$from -> $to: send --type 0 --count $UNRELIABLE_COUNT failed: $(tail -n 5 "$NL_TMP/cli-$from.log")"
-  check_session "$from -> $to unreliable" "$out" "$from" "$to"
-
-  # The listener ends by itself once it has every packet; lost unreliable packets would keep it
-  # waiting, so it gets a bounded grace period and then SIGTERM (it flushes every line).
-  local stopped=no lines rel unrel bad
-  deadline=$(($(nl_ms) + 5000))
-  while kill -0 "$lpid" 2>/dev/null && (($(nl_ms) < deadline)); do sleep 0.05; done
-  kill -TERM "$lpid" 2>/dev/null && stopped=yes
-  rc=0
-  wait "$lpid" || rc=$?
-
-  lines=$(cat "$NL_TMP/listen-$to.out")
-  # A listener stopped by SIGTERM may have been cut off in the middle of its last line.
-  if [[ $stopped == yes && -n $lines && ${lines: -1} != "}" ]]; then lines=$(sed '$d' <<<"$lines"); fi
-  bad=$(grep -cv '^{.*}$' <<<"$lines" || true)
-  [[ -z $lines ]] || ((bad == 0)) || nl_fail "$from -> $to: $bad lines of listen output are not JSON objects"
-  bad=$(grep -v "\"from\": *\"${sid[$from]}\"" <<<"$lines" | grep -c . || true)
-  ((bad == 0)) || nl_fail "$from -> $to: $bad packets not from ${sid[$from]}: $(head -n 3 <<<"$lines")"
-  bad=$(grep -v '"channel": *0[,}]' <<<"$lines" | grep -c . || true)
-  ((bad == 0)) || nl_fail "$from -> $to: $bad packets not on channel 0"
-  rel=$(grep -c "\"size\": *${RELIABLE_BYTES}[,}]" <<<"$lines" || true)
-  ((rel == 1)) || nl_fail "$from -> $to: the 1 MiB message arrived $rel times (listen exit $rc)"
-  grep "\"size\": *${RELIABLE_BYTES}[,}]" <<<"$lines" | grep -q "\"sha256\": *\"$reliable_sha\"" ||
-    nl_fail "$from -> $to: the 1 MiB message is not byte-exact (sha256 differs)"
-  unrel=$(grep -c '"size": *100[,}]' <<<"$lines" || true)
-  ((unrel <= UNRELIABLE_COUNT)) || nl_fail "$from -> $to: $unrel unreliable packets for $UNRELIABLE_COUNT sent"
+    nl_fail "$label: send --type 0 --count $UNRELIABLE_COUNT failed: $(tail -n 5 "$NL_TMP/cli-$from.log")"
+  check_session "$label" "$out" "$from" "$to"
+  listen_collect "$label" "$from" "$to"
+  unrel=$(grep -c '"size": *100[,}]' <<<"$LINES" || true)
+  ((unrel <= UNRELIABLE_COUNT)) || nl_fail "$label: $unrel packets for $UNRELIABLE_COUNT sent"
   ((unrel >= P2P_MIN_UNRELIABLE)) ||
-    nl_fail "$from -> $to: only $unrel of $UNRELIABLE_COUNT unreliable packets arrived (need $P2P_MIN_UNRELIABLE)"
-  nl_log "$from -> $to: 1 MiB byte-exact, $unrel/$UNRELIABLE_COUNT unreliable (listen exit $rc, stopped by the test: $stopped)"
+    nl_fail "$label: only $unrel of $UNRELIABLE_COUNT packets arrived (need $P2P_MIN_UNRELIABLE; $LISTEN_INFO)"
+  nl_log "$label: $unrel/$UNRELIABLE_COUNT arrived ($LISTEN_INFO)"
 }
 
 one_way "$a" "$b"
