@@ -128,6 +128,20 @@ kettle_result kettle_client_set_persona_name(kettle_client* client, const char* 
 kettle_result kettle_client_get_friend_persona_name(kettle_client* client, uint64_t steam_id, char* buf,
                                                     size_t buf_size, size_t* needed);
 
+/* EPersonaState */
+enum { KETTLE_PERSONA_STATE_OFFLINE = 0, KETTLE_PERSONA_STATE_ONLINE = 1 };
+/* The local user's state: online while logged on. */
+int kettle_client_get_persona_state(const kettle_client* client);
+int kettle_client_get_friend_persona_state(kettle_client* client, uint64_t steam_id);
+/* 1: a fetch started and KETTLE_CALLBACK_PERSONA_STATE_CHANGE will follow; 0: already cached,
+ * own or invalid id, not initialised. */
+int kettle_client_request_user_information(kettle_client* client, uint64_t steam_id, int name_only);
+/* 1 only for the app logged in to, when the account is entitled to it. */
+int kettle_client_is_subscribed_app(const kettle_client* client, uint32_t app_id);
+/* Kettle extension: who is online (app_id 0: every app); the answer comes as
+ * KETTLE_CALLBACK_ONLINE_LIST. 0 if not logged on. */
+int kettle_client_request_online_list(kettle_client* client, uint32_t app_id);
+
 /* ---- P2P networking (ISteamNetworking; spec §2). Return 1 = true, 0 = false. ---- */
 
 enum {
@@ -185,7 +199,8 @@ enum {
   KETTLE_CALLBACK_STEAM_SERVERS_DISCONNECTED = 103,   /* kettle_steam_servers_disconnected */
   KETTLE_CALLBACK_PERSONA_STATE_CHANGE = 304,         /* kettle_persona_state_change */
   KETTLE_CALLBACK_P2P_SESSION_REQUEST = 1202,         /* kettle_p2p_session_request */
-  KETTLE_CALLBACK_P2P_SESSION_CONNECT_FAIL = 1203     /* kettle_p2p_session_connect_fail */
+  KETTLE_CALLBACK_P2P_SESSION_CONNECT_FAIL = 1203,    /* kettle_p2p_session_connect_fail */
+  KETTLE_CALLBACK_ONLINE_LIST = 9001                  /* kettle_online_list (Kettle extension) */
 };
 /* EPersonaChange flags (m_nChangeFlags). */
 enum {
@@ -199,7 +214,8 @@ enum {
   KETTLE_ERESULT_OK = 1,
   KETTLE_ERESULT_FAIL = 2,
   KETTLE_ERESULT_NO_CONNECTION = 3,
-  KETTLE_ERESULT_LOGGED_IN_ELSEWHERE = 6
+  KETTLE_ERESULT_LOGGED_IN_ELSEWHERE = 6,
+  KETTLE_ERESULT_ACCESS_DENIED = 15
 };
 
 typedef struct kettle_steam_servers_connected {
@@ -223,6 +239,19 @@ typedef struct kettle_p2p_session_connect_fail {
   uint64_t m_steamIDRemote;
   uint8_t m_eP2PSessionError;
 } kettle_p2p_session_connect_fail;
+
+typedef struct kettle_online_user {
+  uint64_t steam_id;
+  const char* persona_name; /* UTF-8 */
+  uint32_t app_id;          /* the app the user is logged in to */
+} kettle_online_user;
+/* m_eResult: KETTLE_ERESULT_OK, ACCESS_DENIED (the server does not publish presence) or
+ * NO_CONNECTION. m_pUsers (NULL when empty) and its strings are valid only during the call. */
+typedef struct kettle_online_list {
+  int m_eResult;
+  uint32_t m_nUsers;
+  const kettle_online_user* m_pUsers;
+} kettle_online_list;
 
 /* `data` is valid only during the call. Handlers may call any function of this API on the
  * client (including set_callback), except kettle_client_destroy. */

@@ -1,6 +1,8 @@
 // kettle_client_set_callback: one C function per (client, callback id), subscribed through
 // kettle::Client::Subscribe. Each C++ callback struct is copied into its C mirror on the
 // RunCallbacks thread and handed to the function; the mirror lives on the stack for the call.
+#include <vector>
+
 #include "capi/capi_internal.hpp"
 
 namespace {
@@ -13,6 +15,8 @@ static_assert(KETTLE_CALLBACK_STEAM_SERVERS_DISCONNECTED == kettle::SteamServers
 static_assert(KETTLE_CALLBACK_PERSONA_STATE_CHANGE == kettle::PersonaStateChange_t::k_iCallback);
 static_assert(KETTLE_CALLBACK_P2P_SESSION_REQUEST == kettle::P2PSessionRequest_t::k_iCallback);
 static_assert(KETTLE_CALLBACK_P2P_SESSION_CONNECT_FAIL == kettle::P2PSessionConnectFail_t::k_iCallback);
+static_assert(KETTLE_CALLBACK_ONLINE_LIST == kettle::KettleOnlineList_t::k_iCallback);
+static_assert(KETTLE_ERESULT_ACCESS_DENIED == static_cast<int>(kettle::k_EResultAccessDenied));
 static_assert(KETTLE_PERSONA_CHANGE_NAME == kettle::k_EPersonaChangeName);
 static_assert(KETTLE_PERSONA_CHANGE_STATUS == kettle::k_EPersonaChangeStatus);
 static_assert(KETTLE_PERSONA_CHANGE_COME_ONLINE == kettle::k_EPersonaChangeComeOnline);
@@ -32,6 +36,12 @@ kettle_p2p_session_request to_c(const kettle::P2PSessionRequest_t& v) { return {
 kettle_p2p_session_connect_fail to_c(const kettle::P2PSessionConnectFail_t& v) {
   return {v.m_steamIDRemote.ConvertToUint64(), v.m_eP2PSessionError};
 }
+
+// The list's strings and array live in the handler's frame; the C struct points into them.
+struct OnlineListMirror {
+  std::vector<kettle_online_user> users;
+  kettle_online_list list{};
+};
 
 template <class T>
 kettle::CallbackHandle subscribe(kettle::Client& client, kettle_callback_fn fn, void* user) {
@@ -56,6 +66,15 @@ kettle::CallbackHandle subscribe_id(kettle::Client& client, int id, kettle_callb
       return subscribe<kettle::P2PSessionRequest_t>(client, fn, user);
     case KETTLE_CALLBACK_P2P_SESSION_CONNECT_FAIL:
       return subscribe<kettle::P2PSessionConnectFail_t>(client, fn, user);
+    case KETTLE_CALLBACK_ONLINE_LIST:
+      return client.Subscribe<kettle::KettleOnlineList_t>([fn, user](const kettle::KettleOnlineList_t& v) {
+        OnlineListMirror m;
+        m.users.reserve(v.m_users.size());
+        for (const auto& u : v.m_users)
+          m.users.push_back({u.steam_id.ConvertToUint64(), u.persona_name.c_str(), u.app_id});
+        m.list = {v.m_eResult, static_cast<uint32_t>(m.users.size()), m.users.empty() ? nullptr : m.users.data()};
+        fn(user, KETTLE_CALLBACK_ONLINE_LIST, &m.list);
+      });
     default:
       return 0;
   }
@@ -69,6 +88,7 @@ bool known_id(int id) {
     case KETTLE_CALLBACK_PERSONA_STATE_CHANGE:
     case KETTLE_CALLBACK_P2P_SESSION_REQUEST:
     case KETTLE_CALLBACK_P2P_SESSION_CONNECT_FAIL:
+    case KETTLE_CALLBACK_ONLINE_LIST:
       return true;
     default:
       return false;

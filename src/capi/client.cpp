@@ -1,12 +1,10 @@
-// The client handle: lifecycle, identity and persona name (kettle.h "Client lifecycle", "User
+// The client handle: lifecycle and the local user's identity (kettle.h "Client lifecycle", "User
 // and friends"). Each entry point checks its pointers, then calls kettle::Client inside the
 // exception barrier.
 #include "capi/capi_internal.hpp"
-#include "control/messages.hpp"
 
 using kettle::capi::guarded;
 using kettle::capi::guarded_value;
-using kettle::capi::ready;
 
 static_assert(KETTLE_INIT_OK == static_cast<int>(kettle::k_ESteamAPIInitResult_OK));
 static_assert(KETTLE_INIT_FAILED_GENERIC == static_cast<int>(kettle::k_ESteamAPIInitResult_FailedGeneric));
@@ -100,44 +98,4 @@ extern "C" uint64_t kettle_client_get_steam_id(const kettle_client* client) {
 extern "C" uint32_t kettle_client_get_app_id(const kettle_client* client) {
   if (client == nullptr) return 0;
   return guarded_value<uint32_t>(0, [client] { return client->client->GetAppID(); });
-}
-
-extern "C" kettle_result kettle_client_get_persona_name(const kettle_client* client, char* buf, size_t buf_size,
-                                                        size_t* needed) {
-  if (needed != nullptr) *needed = 0;
-  if (client == nullptr) return KETTLE_ERR_INVALID_ARGUMENT;
-  if (!ready(client)) {
-    kettle::capi::copy_out("", buf, buf_size, needed);
-    return KETTLE_ERR_NOT_INITIALIZED;
-  }
-  return guarded([&] { return kettle::capi::copy_out(client->client->GetPersonaName(), buf, buf_size, needed); });
-}
-
-extern "C" kettle_result kettle_client_set_persona_name(kettle_client* client, const char* name, uint64_t* call) {
-  if (call != nullptr) *call = kettle::k_uAPICallInvalid;
-  if (client == nullptr || name == nullptr) return KETTLE_ERR_INVALID_ARGUMENT;
-  if (!ready(client)) return KETTLE_ERR_NOT_INITIALIZED;
-  return guarded([&] {
-    // The C++ call folds a bad name and a lost connection into k_uAPICallInvalid; C tells them apart.
-    if (!kettle::control::validate_name(name, kettle::control::kMaxPersonaNameBytes))
-      return KETTLE_ERR_INVALID_ARGUMENT;
-    const kettle::SteamAPICall_t h = client->client->SetPersonaName(name);
-    if (h == kettle::k_uAPICallInvalid) return KETTLE_ERR_NOT_LOGGED_ON;
-    if (call != nullptr) *call = h;
-    return KETTLE_OK;
-  });
-}
-
-extern "C" kettle_result kettle_client_get_friend_persona_name(kettle_client* client, uint64_t steam_id, char* buf,
-                                                               size_t buf_size, size_t* needed) {
-  if (needed != nullptr) *needed = 0;
-  if (client == nullptr) return KETTLE_ERR_INVALID_ARGUMENT;
-  if (!ready(client)) {
-    kettle::capi::copy_out("", buf, buf_size, needed);
-    return KETTLE_ERR_NOT_INITIALIZED;
-  }
-  return guarded([&] {
-    return kettle::capi::copy_out(client->client->GetFriendPersonaName(kettle::SteamID(steam_id)), buf, buf_size,
-                                  needed);
-  });
 }

@@ -48,6 +48,10 @@ typedef struct seen {
   int persona_changes;
   uint64_t persona_id;
   int persona_flags;
+  int online_lists;
+  int online_result;
+  uint32_t online_count;
+  int online_has_alice, online_has_bob;
   int disconnects;
   int disconnect_result;
   int wrong_id; /* a handler got a callback_id it was not registered for */
@@ -88,6 +92,20 @@ static void on_disconnected(void* user, int id, const void* data) {
   s->disconnect_result = d->m_eResult;
 }
 
+static void on_online(void* user, int id, const void* data) {
+  seen* s = (seen*)user;
+  const kettle_online_list* l = (const kettle_online_list*)data;
+  uint32_t i;
+  if (id != KETTLE_CALLBACK_ONLINE_LIST) s->wrong_id = 1;
+  s->online_lists++;
+  s->online_result = l->m_eResult;
+  s->online_count = l->m_nUsers;
+  for (i = 0; i < l->m_nUsers; ++i) { /* the strings live only during the call: look now */
+    if (strcmp(l->m_pUsers[i].persona_name, "Alice C") == 0 && l->m_pUsers[i].app_id == 480) s->online_has_alice = 1;
+    if (strcmp(l->m_pUsers[i].persona_name, "bob") == 0 && l->m_pUsers[i].app_id == 480) s->online_has_bob = 1;
+  }
+}
+
 /* ---- polling ---- */
 
 typedef int (*cond_fn)(void* arg);
@@ -105,6 +123,12 @@ static int run_until(kettle_client* a, kettle_client* b, cond_fn cond, void* arg
 
 static int has_request(void* arg) { return ((seen*)arg)->requests > 0; }
 static int has_persona(void* arg) { return ((seen*)arg)->persona_changes > 0; }
+static int has_online_list(void* arg) { return ((seen*)arg)->online_lists > 0; }
+typedef struct persona_arg {
+  seen* s;
+  uint64_t id;
+} persona_arg;
+static int persona_of(void* arg) { return ((persona_arg*)arg)->s->persona_id == ((persona_arg*)arg)->id; }
 static int has_disconnect(void* arg) { return ((seen*)arg)->disconnects > 0; }
 
 typedef struct avail_arg {
@@ -161,6 +185,10 @@ static void test_before_init_and_null(void) {
   CHECK(c != NULL);
   CHECK(kettle_client_logged_on(c) == 0);
   CHECK(kettle_client_get_steam_id(c) == 0);
+  CHECK(kettle_client_get_persona_state(c) == KETTLE_PERSONA_STATE_OFFLINE);
+  CHECK(kettle_client_request_online_list(c, 0) == 0);
+  CHECK(kettle_client_request_user_information(c, 76561197960265729ULL, 0) == 0);
+  CHECK(kettle_client_is_subscribed_app(c, 480) == 0);
   CHECK(kettle_client_get_persona_name(c, name, sizeof name, &needed) == KETTLE_ERR_NOT_INITIALIZED);
   CHECK(name[0] == '\0');
   CHECK(kettle_client_set_persona_name(c, "bob", &call) == KETTLE_ERR_NOT_INITIALIZED);
@@ -286,6 +314,30 @@ static void test_persona(kettle_client* alice, seen* sa) {
   CHECK(run_until(alice, NULL, has_persona, sa, 10));
   CHECK(sa->persona_id == kettle_client_get_steam_id(alice));
   CHECK((sa->persona_flags & KETTLE_PERSONA_CHANGE_NAME) != 0);
+}
+
+static void test_friends(kettle_client* alice, kettle_client* bob, seen* sa) {
+  const uint64_t idb = kettle_client_get_steam_id(bob);
+  char name[32];
+  persona_arg pa;
+  CHECK(kettle_client_get_persona_state(alice) == KETTLE_PERSONA_STATE_ONLINE);
+  CHECK(kettle_client_is_subscribed_app(alice, 480) == 1);
+  CHECK(kettle_client_is_subscribed_app(alice, 481) == 0);
+  CHECK(kettle_client_request_user_information(alice, 0, 0) == 0); /* invalid id */
+  CHECK(kettle_client_request_user_information(alice, idb, 1) == 1);
+  pa.s = sa;
+  pa.id = idb;
+  CHECK(run_until(alice, bob, persona_of, &pa, 10));
+  CHECK((sa->persona_flags & KETTLE_PERSONA_CHANGE_NAME) != 0);
+  CHECK_OK(kettle_client_get_friend_persona_name(alice, idb, name, sizeof name, NULL));
+  CHECK(strcmp(name, "bob") == 0);
+  CHECK(kettle_client_get_friend_persona_state(alice, idb) == KETTLE_PERSONA_STATE_ONLINE);
+  CHECK(kettle_client_request_user_information(alice, idb, 1) == 0); /* cached now */
+
+  CHECK(kettle_client_request_online_list(alice, 0) == 1);
+  CHECK(run_until(alice, bob, has_online_list, sa, 10));
+  CHECK(sa->online_result == KETTLE_ERESULT_OK);
+  CHECK(sa->online_count >= 2 && sa->online_has_alice && sa->online_has_bob);
 }
 
 static void test_p2p(kettle_client* alice, kettle_client* bob, seen* sa, seen* sb) {
@@ -514,6 +566,8 @@ int main(void) {
   CHECK_OK(kettle_client_set_callback(alice, KETTLE_CALLBACK_PERSONA_STATE_CHANGE, on_persona, &sa));
 
   test_persona(alice, &sa);
+  CHECK_OK(kettle_client_set_callback(alice, KETTLE_CALLBACK_ONLINE_LIST, on_online, &sa));
+  test_friends(alice, bob, &sa);
   test_p2p(alice, bob, &sa, &sb);
   test_manual_pump(server, alice);
   CHECK(!sa.wrong_id && !sb.wrong_id);
