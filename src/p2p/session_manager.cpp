@@ -431,6 +431,18 @@ void SessionManager::on_signal(SteamID from, Bytes payload, Instant now) {
   std::lock_guard lock(shared_.mu);
   switch (sig->kind) {
     case SignalKind::offer: {
+      if (auto old = paths_.find(from);
+          old != paths_.end() && old->second->conn != 0 &&
+          std::find(old->second->ids.begin(), old->second->ids.end(), sig->session) == old->second->ids.end()) {
+        // A new attempt while we hold a connection: the peer has no path to us any more (it
+        // restarted, or its CLOSE was lost). Ours is stale; start over with this offer.
+        logger("p2p")->info("{} offers a new session while ours is up: replacing the old path", from.value());
+        drop_path(from, now, kCloseReplaced);
+        if (auto s = shared_.sessions.find(from); s != shared_.sessions.end() && s->second.state == State::active) {
+          s->second.state = State::remote_closed;  // its side of the old session is gone
+          s->second.opted_in_announced = false;
+        }
+      }
       Path& p = path_for(from, now);
       learn_candidates(from, p, *sig, now);
       send_offer(from, p, SignalKind::answer, now);
