@@ -5,7 +5,7 @@
  *   kettle_client* c = NULL;
  *   kettle_client_create(&c);
  *   kettle_client_config cfg;
- *   kettle_client_config_init(&cfg);       // defaults; server "embedded" needs no server to run
+ *   kettle_client_config_init(&cfg);       // defaults; server NULL = "embedded": nothing to run
  *   cfg.login_name = "alice";
  *   char msg[256];
  *   if (kettle_client_init(c, &cfg, msg, sizeof msg) != KETTLE_INIT_OK) { puts(msg); }
@@ -20,7 +20,8 @@
  * - Strings are UTF-8 and NUL-terminated. Strings copied out go into a caller buffer
  *   (buf, buf_size); *needed (may be NULL) receives the size the buffer must have, NUL included.
  *   If buf_size is smaller, nothing but a NUL (when buf_size > 0) is written and the call
- *   returns KETTLE_ERR_BUFFER_TOO_SMALL: a truncated name would be a wrong name.
+ *   returns KETTLE_ERR_BUFFER_TOO_SMALL: a truncated name would be a wrong name. buf NULL with
+ *   buf_size 0 asks for the size; buf NULL with buf_size > 0 is KETTLE_ERR_INVALID_ARGUMENT.
  * - SteamIDs are uint64_t; 0 is invalid.
  * - No C++ exception crosses this API; out of memory gives KETTLE_ERR_OUT_OF_MEMORY (or the
  *   call's failure value).
@@ -119,6 +120,7 @@ int kettle_client_logged_on(const kettle_client* client);
 /* The local user's SteamID; 0 before init or for NULL. */
 uint64_t kettle_client_get_steam_id(const kettle_client* client);
 uint32_t kettle_client_get_app_id(const kettle_client* client);
+/* KETTLE_ERR_NOT_INITIALIZED (and "") before init or after shutdown. */
 kettle_result kettle_client_get_persona_name(const kettle_client* client, char* buf, size_t buf_size, size_t* needed);
 /* Renames this user: the local name changes at once and KETTLE_CALLBACK_PERSONA_STATE_CHANGE
  * follows. *call (may be NULL) gets the SteamAPICall_t. KETTLE_ERR_INVALID_ARGUMENT for a name
