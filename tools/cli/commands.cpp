@@ -1,34 +1,16 @@
 #include "cli/commands.hpp"
 
-#include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
+#include "cli/internal.hpp"
 #include "control/messages.hpp"
 #include "core/address.hpp"
 #include "kettle/client.hpp"
 
 namespace kettle::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-Outcome fail(int code, std::string msg) { return Outcome{code, {}, std::move(msg)}; }
-
-// Runs callbacks until `done` or the deadline, the way a game does once per frame (here every
-// millisecond): the client's I/O thread does the network, RunCallbacks hands results over.
-template <class Pred>
-bool pump_until(Client& c, Clock::time_point deadline, Pred done) {
-  while (!done()) {
-    if (Clock::now() >= deadline) return false;
-    c.RunCallbacks();
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 Result<std::string> env_secret(const std::string& var) {
   if (var.empty()) return std::string{};
@@ -39,7 +21,7 @@ Result<std::string> env_secret(const std::string& var) {
 
 }  // namespace
 
-Outcome run(const Options& o) {
+Outcome run(const Options& o, const Io& io) {
   // ---- arguments ----
   const bool remote = !o.server.empty() || !o.server_key.empty();
   if (o.embedded && remote) return fail(kExitUsage, "--embedded and --server/--server-key are exclusive");
@@ -56,8 +38,12 @@ Outcome run(const Options& o) {
   }
   if (o.app_id == 0) return fail(kExitUsage, "--app-id must not be 0");
   const std::size_t want_args = o.command == "set-name" || o.command == "lookup" ? 1 : 0;
-  if (o.command != "whoami" && o.command != "set-name" && o.command != "lookup" && o.command != "online")
-    return fail(kExitUsage, "unknown command '" + o.command + "' (whoami | set-name NEW | lookup STEAMID | online)");
+  if (o.command != "whoami" && o.command != "set-name" && o.command != "lookup" && o.command != "online" &&
+      o.command != "send" && o.command != "listen" && o.command != "doctor")
+    return fail(kExitUsage, "unknown command '" + o.command +
+                                "' (whoami | set-name NEW | lookup STEAMID | online | send | listen | doctor)");
+  if (o.connect_timeout_s && !(*o.connect_timeout_s >= 0.1 && *o.connect_timeout_s <= 600))
+    return fail(kExitUsage, "--connect-timeout must be 0.1-600 seconds");
   if (o.args.size() != want_args)
     return fail(kExitUsage, o.command + " takes " + std::to_string(want_args) + " argument(s), got " +
                                 std::to_string(o.args.size()));
@@ -73,6 +59,13 @@ Outcome run(const Options& o) {
     if (o.args[0].empty() || *end != '\0' || !lookup_id.BIndividualAccount())
       return fail(kExitUsage, "'" + o.args[0] + "' is not a user SteamID64 (e.g. 76561197960265729)");
   }
+  std::vector<std::uint8_t> payload;
+  if (o.command == "send") {
+    if (auto bad = prepare_send(o.send, payload)) return *bad;
+  }
+  if (o.command == "listen") {
+    if (auto bad = check_listen(o.listen)) return *bad;
+  }
   auto password = env_secret(o.password_env);
   if (!password) return fail(kExitUsage, password.error().message);
   auto token = env_secret(o.token_env);
@@ -87,12 +80,22 @@ Outcome run(const Options& o) {
   cfg.password = *password;
   cfg.token = *token;
   cfg.login_timeout_s = o.timeout_s;
+  cfg.p2p_relay_only = o.relay_only;
+  if (o.connect_timeout_s) cfg.p2p_connect_timeout_s = *o.connect_timeout_s;
   auto client = Client::Create();
   const InitResult init = client->Init(cfg);
   if (init.code == k_ESteamAPIInitResult_NoSteamClient)
     return fail(kExitUnreachable, "cannot reach the server: " + init.message);
   if (init.code != k_ESteamAPIInitResult_OK) return fail(kExitUnreachable, "login failed: " + init.message);
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
+
+  if (o.command == "send" || o.command == "listen" || o.command == "doctor") {
+    Outcome r = o.command == "send"     ? run_send(*client, o.send, payload)
+                : o.command == "listen" ? run_listen(*client, o.listen, io)
+                                        : run_doctor(*client, o);
+    client->Shutdown();
+    return r;
+  }
 
   nlohmann::json out;
   if (o.command == "whoami") {

@@ -2,7 +2,10 @@
 // binary.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,28 @@ inline constexpr int kExitUsage = 1;
 inline constexpr int kExitUnreachable = 2;  // cannot reach the server or log in
 inline constexpr int kExitFailure = 3;
 
+// `send --to STEAMID [--type 0-3] [--channel N] (--text T | --file F | --bytes N) [--count K]
+// [--timeout S]`
+struct SendOptions {
+  std::string to;
+  int type = 2;  // EP2PSend: 0 unreliable, 1 unreliable no-delay, 2 reliable, 3 reliable buffered
+  int channel = 0;
+  std::optional<std::string> text;
+  std::optional<std::string> file;
+  std::optional<std::uint64_t> bytes;  // that many bytes of pattern_byte(i)
+  std::uint64_t count = 1;             // the payload is sent this many times
+  double timeout_s = 30;               // for the whole send, acknowledgement included
+};
+
+// `listen [--channel N] [--count N] [--accept all|none] [--json] [--timeout S]`
+struct ListenOptions {
+  int channel = 0;
+  std::uint64_t count = 1;  // 0: until the timeout or a signal
+  std::string accept = "all";
+  bool json = false;
+  double timeout_s = 300;  // 0: no limit
+};
+
 struct Options {
   std::string server;
   std::string server_key;
@@ -22,16 +47,33 @@ struct Options {
   std::string token_env;
   std::uint32_t app_id = 480;
   double timeout_s = 10;
+  bool relay_only = false;                  // ClientConfig::p2p_relay_only
+  std::optional<double> connect_timeout_s;  // ClientConfig::p2p_connect_timeout_s
   std::string command;
   std::vector<std::string> args;
+  SendOptions send;
+  ListenOptions listen;
 };
 
 struct Outcome {
   int exit_code = kExitFailure;
-  std::string json;   // stdout
+  std::string json;   // stdout (the last line for commands that stream)
   std::string error;  // stderr, one line
 };
 
-Outcome run(const Options& o);
+// Where streaming commands (listen) put their lines as they happen, and how a caller stops them.
+struct Io {
+  // One stdout line (no '\n'), written and flushed at once. Unset: lines collect in Outcome::json,
+  // one per line.
+  std::function<void(const std::string&)> line;
+  // Set (by a signal handler) to end `listen` early; it then reports what it has.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Byte i of the `send --bytes N` payload: i mod 251 (a prime, so the pattern does not line up
+// with power-of-two boundaries a bug might hide behind).
+inline std::uint8_t pattern_byte(std::uint64_t i) { return static_cast<std::uint8_t>(i % 251); }
+
+Outcome run(const Options& o, const Io& io = {});
 
 }  // namespace kettle::cli
