@@ -52,9 +52,22 @@ nl_skip_or_fail() {  # the README's rule: skip (77) where a lab cannot run, but 
 
 nl_netlab() { timeout 30 "$KETTLE_NETLAB" --prefix "$NL_PREFIX" "$@"; }
 
+# On failure: each host's kernel UDP counters (InErrors, RcvbufErrors: datagrams the kernel
+# dropped because a socket's receive buffer was full), to tell loss in the lab from loss in a
+# program.
+nl_udp_counters() {
+  local h out
+  for h in server alice carol bob; do
+    out=$(timeout 5 "$KETTLE_NETLAB" exec --prefix "$NL_PREFIX" "$h" -- cat /proc/net/snmp 2>/dev/null |
+      awk '/^Udp:/ { if (!hdr) { split($0, k); hdr = 1 } else { for (i = 2; i <= NF; i++) printf "%s=%s ", k[i], $i } }')
+    [[ -z $out ]] || echo "udp counters $h: $out" >&2
+  done
+}
+
 nl_teardown() {
   local rc=$?
   set +e
+  if [[ -n $NL_PREFIX && $rc -ne 0 && $rc -ne 77 ]]; then nl_udp_counters; fi
   if [[ -n $NL_PREFIX ]]; then
     timeout 30 "$KETTLE_NETLAB" down -q --prefix "$NL_PREFIX" >/dev/null 2>&1 ||
       echo "warning: netlab down --prefix $NL_PREFIX failed" >&2
