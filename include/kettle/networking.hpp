@@ -64,8 +64,9 @@ class Networking {
   // Kettle extension (spec §5): accept requests from users sharing a lobby. Lobbies come with
   // issue 6; until then it only records the setting.
   bool SetAutoAcceptLobbyMembers(bool enable);
-  // Kettle extension: bytes sent to `remote` that it has not acknowledged yet (queued here or
-  // in flight); 0 once every reliable message has arrived. kettle-cli send waits on it.
+  // Kettle extension: bytes sent to `remote` that are not done yet: reliable data it has not
+  // acknowledged (queued here or in flight) and unreliable data not yet on the wire; 0 once
+  // everything has arrived or left. kettle-cli send waits on it before exiting.
   uint64 GetP2PUnacknowledgedBytes(SteamID remote);
 
  private:

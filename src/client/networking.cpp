@@ -226,7 +226,9 @@ bool Networking::GetP2PSessionState(SteamID remote, P2PSessionState_t* state) {
   state->m_eP2PSessionError =
       (s.state == p2p::State::connecting || s.state == p2p::State::failed) ? static_cast<uint8>(s.last_error) : 0;
   state->m_bUsingRelay = s.path_up && s.using_relay ? 1 : 0;
-  state->m_nBytesQueuedForSend = static_cast<int32>(s.out_bytes);
+  // Not yet on the wire: still in our queue, or unreliable data the transport holds back
+  // (pacing). Reliable data handed to the transport counts as sent, as with Steam.
+  state->m_nBytesQueuedForSend = static_cast<int32>(s.out_bytes + s.transport_unsent);
   state->m_nPacketsQueuedForSend = static_cast<int32>(s.out.size());
   if (s.path_up && s.remote.family == Address::Family::v4) {
     state->m_nRemoteIP = s.remote.v4_host_order();
@@ -257,7 +259,7 @@ uint64 Networking::GetP2PUnacknowledgedBytes(SteamID remote) {
   std::lock_guard lock(m.p2p.mu);
   auto it = m.p2p.sessions.find(remote);
   if (it == m.p2p.sessions.end()) return 0;
-  return it->second.out_bytes + it->second.transport_unacked;
+  return it->second.out_bytes + it->second.transport_unacked + it->second.transport_unsent;
 }
 
 }  // namespace kettle

@@ -1,6 +1,8 @@
 #include "net/transport_driver.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 namespace kettle::net {
 namespace {
@@ -40,7 +42,7 @@ TransportDriver::TransportDriver(EventLoop& loop, std::unique_ptr<transport::End
       options_(options),
       rx_(recv_slots(socket_), socket_.recommended_slot_bytes()),
       arena_(std::make_unique_for_overwrite<std::uint8_t[]>(options.transmit_bytes * options.transmits_per_batch)),
-      arena_size_(options.transmit_bytes * options.transmits_per_batch) {
+      arena_size_(options.transmit_bytes * options.transmits_per_batch + kTapHeadroom) {
   pending_.reserve(options.transmits_per_batch);
 }
 
@@ -94,6 +96,30 @@ Result<bool> TransportDriver::send_pending() {
   return pending_first_ == pending_.size();
 }
 
+std::size_t TransportDriver::wrap_virtual(const transport::Transmit& t, MutBytes buf) {
+  // Segments are moved back, last first, to open a gap for each header; then each wrapped
+  // segment is one ordinary datagram to the real address (sent and retried like any other).
+  std::array<std::uint8_t, DatagramTap::kMaxTapHeader> header{};
+  Address real_to;
+  const std::size_t h = tap_->wrap_header(t.to, header, real_to);
+  if (h == 0 || h > header.size()) return 0;
+  const std::size_t seg = t.segment_size == 0 ? t.size : t.segment_size;
+  const std::size_t n = (t.size + seg - 1) / seg;
+  std::uint8_t* base = buf.data();
+  for (std::size_t i = n; i-- > 0;) {
+    const std::size_t len = std::min(seg, t.size - i * seg);
+    std::memmove(base + i * (seg + h) + h, base + i * seg, len);
+    std::memcpy(base + i * (seg + h), header.data(), h);
+  }
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t len = std::min(seg, t.size - i * seg) + h;
+    pending_.push_back(OutDatagram{real_to, Bytes(base + i * (seg + h), len), 0});
+    used = i * (seg + h) + len;
+  }
+  return used;
+}
+
 Status TransportDriver::flush(Instant now) {
   if (!error_.ok()) return error_;
   for (;;) {
@@ -114,16 +140,15 @@ Status TransportDriver::flush(Instant now) {
     pending_.clear();
     pending_first_ = 0;
     arena_used_ = 0;
-    while (pending_.size() < options_.transmits_per_batch && arena_size_ - arena_used_ >= options_.transmit_bytes) {
+    // With a tap, leave room for a header in front of every segment of a wrapped transmit.
+    const std::size_t need = options_.transmit_bytes + (tap_ != nullptr ? kTapHeadroom : 0);
+    while (pending_.size() < options_.transmits_per_batch && arena_size_ - arena_used_ >= need) {
       const MutBytes buf(arena_.get() + arena_used_, options_.transmit_bytes);
       const auto t = endpoint_->poll_transmit(now, buf);
       if (!t) break;
       ++counters_.transmits;
       if (tap_ != nullptr && tap_->is_virtual(t->to)) {
-        // Relayed: each segment is wrapped separately; the arena space is reused at once.
-        const std::size_t seg = t->segment_size == 0 ? t->size : t->segment_size;
-        for (std::size_t off = 0; off < t->size; off += seg)
-          tap_->on_transmit(t->to, Bytes(buf.data() + off, std::min(seg, t->size - off)));
+        arena_used_ += wrap_virtual(*t, buf);
         continue;
       }
       const std::size_t segment = t->segment_size == 0 || t->segment_size >= t->size ? 0 : t->segment_size;

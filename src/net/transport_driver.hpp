@@ -56,15 +56,18 @@ struct DriverCounters {
 // virtual addresses (a peer behind the relay). Called on the driver's thread only.
 class DatagramTap {
  public:
+  static constexpr std::size_t kMaxTapHeader = 32;
   virtual ~DatagramTap() = default;
   // Every received datagram passes here first. Return true if it was consumed; or rewrite it
   // (set `inner` to the unwrapped bytes, which must stay valid until the call returns to the
   // driver, and `inner_from` to the address the engine should see) and return false.
   virtual bool on_receive(Bytes datagram, const Address& from, Instant now, Bytes& inner, Address& inner_from) = 0;
-  // True if `to` is not a real address; then on_transmit gets every segment of it.
+  // True if `to` is not a real address; its datagrams are wrapped (wrap_header) and sent on.
   virtual bool is_virtual(const Address& to) const = 0;
-  // Sends one engine datagram addressed to a virtual address (wrap and send_raw, or drop).
-  virtual void on_transmit(const Address& to, Bytes datagram) = 0;
+  // Writes the header that goes in front of each datagram to virtual `to` into `header`
+  // (at most kMaxTapHeader bytes) and where the wrapped datagram goes; returns the header's
+  // length, or 0 to drop the datagram (no route any more).
+  virtual std::size_t wrap_header(const Address& to, MutBytes header, Address& real_to) = 0;
 };
 
 class TransportDriver {
@@ -102,6 +105,11 @@ class TransportDriver {
   TransportDriver(EventLoop& loop, std::unique_ptr<transport::Endpoint> endpoint, UdpSocket socket,
                   const DriverOptions& options);
   void on_socket(unsigned events);
+  // Wraps a transmit to a virtual address in place (tap headers) and queues its segments;
+  // returns the arena bytes used.
+  std::size_t wrap_virtual(const transport::Transmit& t, MutBytes buf);
+  // 64 segments × a tap header: the most a wrapped transmit can grow by.
+  static constexpr std::size_t kTapHeadroom = 64 * DatagramTap::kMaxTapHeader;
   // Sends the gathered entries; returns false if the socket filled up (entries remain).
   Result<bool> send_pending();
 

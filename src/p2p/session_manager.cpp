@@ -222,6 +222,7 @@ void SessionManager::drop_path(SteamID peer, Instant now, std::uint16_t close_co
     (void)host_.endpoint().close(conn, close_code, close_code == kCloseIgnored ? "not accepted" : "session closed",
                                  now);
     by_conn_.erase(conn);
+    closing_[conn] = peer;
   }
   for (auto id : p.ids) by_session_id_.erase(id);
   if (p.relay) by_allocation_.erase(p.relay->allocation);
@@ -326,6 +327,7 @@ void SessionManager::on_connected(const transport::Connected& c, Instant now) {
 void SessionManager::on_closed(const transport::Closed& c, Instant now) {
   std::lock_guard lock(shared_.mu);
   early_.erase(c.conn);
+  closing_.erase(c.conn);
   auto owner = by_conn_.find(c.conn);
   if (owner == by_conn_.end()) return;
   const SteamID peer = owner->second;
@@ -380,15 +382,18 @@ void SessionManager::on_message(transport::Message& m, Instant now) {
 }
 
 void SessionManager::on_message_locked(transport::Message& m, Instant now) {
-  auto owner = by_conn_.find(m.conn);
-  if (owner == by_conn_.end()) {
+  SteamID peer;
+  if (auto o = by_conn_.find(m.conn); o != by_conn_.end()) {
+    peer = o->second;
+  } else if (auto c = closing_.find(m.conn); c != closing_.end()) {
+    peer = c->second;
+  } else {
     // Not announced yet (its Connected event comes later in this step). The transport's own
     // receive bound applies to what the peer can push before that; 1024 messages is plenty.
     auto& e = early_[m.conn];
     if (e.size() < 1024) e.push_back(transport::Message{m.conn, m.channel, m.reliable, std::move(m.data)});
     return;
   }
-  const SteamID peer = owner->second;
   auto [it, created] = shared_.sessions.try_emplace(peer);
   Session& s = it->second;
   if (created) {
@@ -489,20 +494,25 @@ bool SessionManager::is_virtual(const Address& to) const {
   return to.family == Address::Family::v6 && std::equal(kVirtualPrefix.begin(), kVirtualPrefix.end(), to.ip.begin());
 }
 
-void SessionManager::on_transmit(const Address& to, Bytes datagram) {
+std::size_t SessionManager::wrap_header(const Address& to, MutBytes header, Address& real_to) {
   const std::uint64_t allocation = load_u64(to.ip.data() + 8);
   auto owner = by_allocation_.find(allocation);
-  if (owner == by_allocation_.end()) return;
+  if (owner == by_allocation_.end() || header.size() < kRelayToHeader) return 0;
   auto p = paths_.find(owner->second);
-  if (p == paths_.end() || !p->second->relay) return;
+  if (p == paths_.end() || !p->second->relay) return 0;
   const RelayGrant& g = *p->second->relay;
-  wrap_.resize(kRelayToHeader + datagram.size());
-  wrap_[0] = kRelayTo;
-  wrap_[1] = 1;
-  store_u64(wrap_.data() + 2, g.allocation);
-  std::memcpy(wrap_.data() + 10, g.token.data(), g.token.size());
-  if (!datagram.empty()) std::memcpy(wrap_.data() + kRelayToHeader, datagram.data(), datagram.size());
-  host_.send_raw(wrap_, g.relay);
+  header[0] = kRelayTo;
+  header[1] = 1;
+  store_u64(header.data() + 2, g.allocation);
+  std::memcpy(header.data() + 10, g.token.data(), g.token.size());
+  real_to = g.relay;
+  return kRelayToHeader;
+}
+
+void SessionManager::send_bind(const RelayGrant& g) {
+  std::array<std::uint8_t, kRelayToHeader> bind{};
+  Address to;
+  if (wrap_header(virtual_address(g.allocation), bind, to) == kRelayToHeader) host_.send_raw(bind, to);
 }
 
 void SessionManager::on_relay_allocated(const RelayGrant& grant, Instant now) {
@@ -512,7 +522,7 @@ void SessionManager::on_relay_allocated(const RelayGrant& grant, Instant now) {
   Path& p = *it->second;
   p.relay = grant;
   by_allocation_[grant.allocation] = grant.peer;
-  on_transmit(virtual_address(grant.allocation), {});  // bind
+  send_bind(grant);  // bind
   p.next_bind = now + kBindInterval;
   try_connect(grant.peer, p, virtual_address(grant.allocation), true, now);
 }
@@ -523,7 +533,7 @@ void SessionManager::on_relay_offer(const RelayGrant& grant, Instant now) {
   if (p.relay) by_allocation_.erase(p.relay->allocation);
   p.relay = grant;
   by_allocation_[grant.allocation] = grant.peer;
-  on_transmit(virtual_address(grant.allocation), {});  // bind, so the relay knows where we are
+  send_bind(grant);  // bind, so the relay knows where we are
   p.next_bind = now + kBindInterval;
 }
 
@@ -629,10 +639,13 @@ void SessionManager::handle_timers(Instant now) {
       flush_out(it->first, s, now);  // the transport had no room last time
     }
     if (paths_.contains(it->first) && paths_[it->first]->conn != 0) {
-      if (auto st = host_.endpoint().connection_stats(paths_[it->first]->conn))
+      if (auto st = host_.endpoint().connection_stats(paths_[it->first]->conn)) {
         s.transport_unacked = st->queued_reliable_bytes;
+        s.transport_unsent = st->queued_unreliable_bytes;
+      }
     } else {
       s.transport_unacked = 0;
+      s.transport_unsent = 0;
     }
     ++it;
   }
@@ -641,7 +654,7 @@ void SessionManager::handle_timers(Instant now) {
     Path& p = *pp;
     if (p.conn != 0) {
       if (p.relay && p.relayed && now >= p.next_bind) {
-        on_transmit(virtual_address(p.relay->allocation), {});
+        send_bind(*p.relay);
         p.next_bind = now + kBindInterval;
       }
       continue;
@@ -660,7 +673,7 @@ void SessionManager::handle_timers(Instant now) {
       p.relay_requested = host_.request_relay(peer, now);
     }
     if (p.relay && now >= p.next_bind) {
-      on_transmit(virtual_address(p.relay->allocation), {});
+      send_bind(*p.relay);
       p.next_bind = now + kBindInterval;
     }
   }

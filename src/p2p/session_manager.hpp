@@ -93,7 +93,7 @@ class SessionManager final : public net::DatagramTap {
   // net::DatagramTap
   bool on_receive(Bytes datagram, const Address& from, Instant now, Bytes& inner, Address& inner_from) override;
   bool is_virtual(const Address& to) const override;
-  void on_transmit(const Address& to, Bytes datagram) override;
+  std::size_t wrap_header(const Address& to, MutBytes header, Address& real_to) override;
 
  private:
   struct Path;
@@ -116,6 +116,7 @@ class SessionManager final : public net::DatagramTap {
   void handle_timers(Instant now);
   std::vector<Address> own_candidates() const;
   Address virtual_address(std::uint64_t allocation) const;
+  void send_bind(const RelayGrant& g);
   bool is_initiator(SteamID peer) const { return self_.value() < peer.value(); }
 
   Shared& shared_;
@@ -127,14 +128,15 @@ class SessionManager final : public net::DatagramTap {
   Address local_;
   std::unordered_map<SteamID, std::unique_ptr<Path>> paths_;
   std::unordered_map<transport::ConnectionId, SteamID> by_conn_;
+  // Connections we closed that are still lingering: data the peer sent before it saw our CLOSE
+  // is a new attempt from that peer (spec §2.5 rule 12), not noise.
+  std::unordered_map<transport::ConnectionId, SteamID> closing_;
   std::unordered_map<std::uint64_t, SteamID> by_session_id_;
   std::unordered_map<std::uint64_t, SteamID> by_allocation_;
   // Messages polled before their connection's Connected event (the owner drains messages
   // before events), replayed once the peer is known.
   std::unordered_map<transport::ConnectionId, std::vector<transport::Message>> early_;
   std::vector<SteamID> requests_waiting_;  // request callbacks held for the requester's name
-  std::vector<std::uint8_t> wrap_;         // relay framing scratch
-  std::vector<std::uint8_t> unwrap_;
 };
 
 }  // namespace kettle::p2p

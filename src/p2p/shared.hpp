@@ -56,6 +56,7 @@ struct Session {
   bool using_relay = false;
   Address remote;
   std::uint64_t transport_unacked = 0;  // reliable bytes given to the transport, not yet acknowledged
+  std::uint64_t transport_unsent = 0;   // unreliable bytes given to the transport, not yet on the wire
 };
 
 struct Shared {
