@@ -38,5 +38,37 @@ TEST(ChildProcess, MissingBinaryExitsWith127) {
   EXPECT_EQ(exit->describe(), "exit 127");
 }
 
+TEST(ChildProcess, StdinPipeCarriesLinesToTheChild) {
+  // The child echoes what it reads, upper-cased, so the answer proves the line went through.
+  auto c = ChildProcess::spawn("/bin/sh", {"-c", "read a; echo \"got $a\" | tr a-z A-Z; read b; echo \"$b\""},
+                               /*stdin_pipe=*/true);
+  ASSERT_TRUE(c) << c.error().to_string();
+  const Instant deadline = monotonic_now() + secs(30);
+  ASSERT_TRUE(c->write_line("peer 42"));
+  auto a = c->read_line(deadline);
+  ASSERT_TRUE(a) << a.error().to_string();
+  EXPECT_EQ(*a, "GOT PEER 42");
+  ASSERT_TRUE(c->write_line("second"));
+  auto b = c->read_line(deadline);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, "second");
+  auto cpu = c->cpu_seconds_so_far();  // may have exited already (zombie): still readable until reaped
+  ASSERT_TRUE(cpu) << cpu.error().to_string();
+  EXPECT_GE(*cpu, 0.0);
+  auto exit = c->wait(deadline);
+  ASSERT_TRUE(exit);
+  EXPECT_TRUE(exit->exited_ok());
+  // After the child is gone, a write fails with an error instead of killing us with SIGPIPE.
+  EXPECT_FALSE(c->write_line("nobody reads this"));
+  EXPECT_EQ(c->cpu_seconds_so_far().code(), Errc::invalid_argument);
+}
+
+TEST(ChildProcess, WriteLineNeedsAStdinPipe) {
+  auto c = ChildProcess::spawn("/bin/sh", {"-c", "exit 0"});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->write_line("x").code(), Errc::invalid_argument);
+  EXPECT_TRUE(c->wait(monotonic_now() + secs(30)));
+}
+
 }  // namespace
 }  // namespace kettle::bench

@@ -53,6 +53,14 @@ TEST(Options, BadArgumentsExitTwoWithAClearMessage) {
       {{"--role", "sender", "--scenario", "bulk"}, "--connect"},
       {{"--role", "receiver"}, "exactly one"},
       {{"--role", "receiver", "--scenario", "bulk", "--vs", "enet"}, "--vs"},
+      {{"--server-key", "00"}, "--server-key"},
+      {{"--role", "receiver", "--scenario", "p2p-bulk", "--connect", "127.0.0.1:5"}, "--server-key"},
+      {{"--role", "sender", "--scenario", "p2p-relay-bulk", "--server-key", "ab"}, "--connect"},
+      {{"--role", "sender", "--scenario", "p2p-connect", "--connect", "127.0.0.1:5", "--server-key", "ab"},
+       "p2p-connect"},
+      {{"--p2p-mib", "0"}, "--p2p-mib"},
+      {{"--p2p-message-kb", "1025"}, "--p2p-message-kb"},
+      {{"--p2p-sessions", "0"}, "--p2p-sessions"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = parse(args);
@@ -87,6 +95,40 @@ TEST(Options, ChildArgsParseBackToTheSameRun) {
   EXPECT_DOUBLE_EQ(child.options->duration_s, 1.5);
   EXPECT_EQ(child.options->pings, 123);
   EXPECT_EQ(child.options->connect, "127.0.0.1:4000");
+}
+
+TEST(Options, P2PScenariosParseAndHaveNoEnetCounterpart) {
+  const auto r = parse({"--scenario", "p2p-bulk", "--scenario", "p2p-relay-bulk", "--scenario", "p2p-connect", "--vs",
+                        "enet", "--p2p-mib", "8", "--p2p-message-kb", "1024", "--p2p-sessions", "5"});
+  ASSERT_TRUE(r.options) << r.message;
+  EXPECT_EQ(r.options->scenarios,
+            (std::vector<Scenario>{Scenario::p2p_bulk, Scenario::p2p_relay_bulk, Scenario::p2p_connect}));
+  EXPECT_EQ(r.options->p2p_mib, 8u);
+  EXPECT_EQ(r.options->p2p_message_kb, 1024u);
+  EXPECT_EQ(r.options->p2p_sessions, 5);
+  for (Scenario s : r.options->scenarios) {
+    EXPECT_TRUE(is_p2p(s));
+    EXPECT_FALSE(has_enet(s));
+  }
+  EXPECT_EQ(scenario_name(Scenario::p2p_relay_bulk), "p2p-relay-bulk");
+  EXPECT_TRUE(has_enet(Scenario::bulk));
+  EXPECT_FALSE(has_enet(Scenario::login));
+}
+
+TEST(Options, P2PChildArgsParseBackToThePlayerRole) {
+  const auto parent = parse({"--scenario", "p2p-relay-bulk", "--p2p-mib", "3", "--p2p-message-kb", "64"});
+  ASSERT_TRUE(parent.options);
+  auto args = child_args(*parent.options, Scenario::p2p_relay_bulk, Impl::kettle, Role::receiver, "127.0.0.1:27015");
+  args.push_back("--server-key");
+  args.push_back(std::string(64, 'a'));
+  const auto child = parse(args);
+  ASSERT_TRUE(child.options) << child.message;
+  EXPECT_EQ(child.options->role, Role::receiver);
+  EXPECT_EQ(child.options->scenarios, std::vector<Scenario>{Scenario::p2p_relay_bulk});
+  EXPECT_EQ(child.options->p2p_mib, 3u);
+  EXPECT_EQ(child.options->p2p_message_kb, 64u);
+  EXPECT_EQ(child.options->connect, "127.0.0.1:27015");
+  EXPECT_EQ(child.options->server_key, std::string(64, 'a'));
 }
 
 }  // namespace

@@ -124,5 +124,65 @@ TEST(Runner, CombinesRoleResultsIntoFigures) {
   EXPECT_FALSE(p.goodput_MBps.has_value());
 }
 
+Figures p2p_bulk(Scenario s, double cpu_s, double server_cpu_s) {
+  Figures f;
+  f.scenario = s;
+  f.bytes = 64'000'000;
+  f.goodput_MBps = 400;
+  f.cpu_s = cpu_s;
+  f.extra["server_cpu_s"] = server_cpu_s;
+  f.extra["relay_forwarded_datagrams"] = 60000;
+  return f;
+}
+
+TEST(Report, P2PConnectRowsCarryTheirPathAndLatency) {
+  Figures d;
+  d.scenario = Scenario::p2p_connect;
+  d.path = "direct";
+  d.connect_p50_us = 812.34;
+  d.connect_p99_us = 2000;
+  Figures r = d;
+  r.path = "relay";
+  r.connect_p50_us = 950;
+  const auto j = figures_json(d);
+  EXPECT_EQ(j.at("scenario"), "p2p-connect");
+  EXPECT_EQ(j.at("path"), "direct");
+  EXPECT_DOUBLE_EQ(j.at("connect_p50_us").get<double>(), 812.3);
+  EXPECT_FALSE(j.contains("rtt_p50_us"));
+  EXPECT_FALSE(j.contains("MB_per_cpu_s"));
+  EXPECT_FALSE(figures_json(bulk(Impl::kettle, 1)).contains("path"));
+  // Both rows appear in the table, each under its own label, latency in the RTT columns.
+  const std::string t = format_table({d, r});
+  EXPECT_NE(t.find("p2p-connect/direct"), std::string::npos) << t;
+  EXPECT_NE(t.find("p2p-connect/relay"), std::string::npos) << t;
+  EXPECT_NE(t.find("812.3"), std::string::npos) << t;
+  EXPECT_NE(t.find("950.0"), std::string::npos) << t;
+  EXPECT_EQ(t.find(" ratio "), std::string::npos) << "no ENet counterpart, no ratio row";
+}
+
+TEST(Report, RelayCostComparesCpuPerMegabyteWithAndWithoutTheServer) {
+  const Figures direct = p2p_bulk(Scenario::p2p_bulk, 2.0, 0.0);
+  const Figures relay = p2p_bulk(Scenario::p2p_relay_bulk, 2.2, 0.4);
+  const auto c = relay_vs_direct(direct, relay);
+  ASSERT_TRUE(c);
+  EXPECT_NEAR(c->endpoint_ratio, 1.1, 1e-9);
+  EXPECT_NEAR(c->with_server_ratio, 1.3, 1e-9);
+  const auto j = relay_cost_json(c);
+  EXPECT_EQ(j.at("scenario"), "p2p-relay-bulk");
+  EXPECT_EQ(j.at("vs"), "p2p-bulk");
+  EXPECT_DOUBLE_EQ(j.at("cpu_per_MB_ratio").get<double>(), 1.1);
+  EXPECT_DOUBLE_EQ(j.at("cpu_per_MB_ratio_with_server").get<double>(), 1.3);
+
+  Figures failed = relay;
+  failed.error = "timed out";
+  EXPECT_FALSE(relay_vs_direct(direct, failed));
+  EXPECT_TRUE(relay_cost_json(std::nullopt).at("cpu_per_MB_ratio").is_null());
+
+  const std::string t = format_table({direct, relay});
+  EXPECT_NE(t.find("p2p-relay-bulk"), std::string::npos) << t;
+  EXPECT_NE(t.find("60000 forwarded datagrams = 150000 per CPU s"), std::string::npos) << t;
+  EXPECT_NE(t.find("players 1.10, players + server 1.30"), std::string::npos) << t;
+}
+
 }  // namespace
 }  // namespace kettle::bench

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -40,7 +42,8 @@ std::string ExitInfo::describe() const {
   return fmt::format("wait status {}", status);
 }
 
-Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args) {
+Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args,
+                                         bool stdin_pipe) {
   // Everything the child touches is built before fork: only async-signal-safe calls after it.
   std::vector<std::string> storage;
   storage.reserve(args.size() + 1);
@@ -52,19 +55,35 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vec
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("pipe2");
-  const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devnull < 0) {
+  // in_fds[0] becomes the child's stdin: /dev/null, or the read end of a pipe we write to.
+  int in_fds[2] = {-1, -1};
+  if (stdin_pipe) {
+    if (::pipe2(in_fds, O_CLOEXEC) != 0) {
+      const Error e = errno_error("pipe2");
+      ::close(pipe_fds[0]);
+      ::close(pipe_fds[1]);
+      return e;
+    }
+  } else {
+    in_fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  if (in_fds[0] < 0) {
+    const Error e = errno_error("open /dev/null");
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return errno_error("open /dev/null");
+    return e;
   }
+  const int devnull = in_fds[0];
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(pipe_fds[0]);
+    const Error e = errno_error("fork");
     ::close(pipe_fds[1]);
     ::close(devnull);
-    return errno_error("fork");
+    if (in_fds[1] >= 0) ::close(in_fds[1]);
+    ::close(pipe_fds[0]);
+    return e;
   }
   if (pid == 0) {
     // Die with the parent: an interrupted benchmark must not leave endpoints running.
@@ -83,15 +102,17 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vec
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     ::close(pipe_fds[0]);
+    if (in_fds[1] >= 0) ::close(in_fds[1]);
     return e;
   }
-  return ChildProcess(pid, pipe_fds[0], pid_fd);
+  return ChildProcess(pid, pipe_fds[0], pid_fd, in_fds[1]);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       out_fd_(std::exchange(other.out_fd_, -1)),
       pid_fd_(std::exchange(other.pid_fd_, -1)),
+      in_fd_(std::exchange(other.in_fd_, -1)),
       buffered_(std::move(other.buffered_)),
       reaped_(std::exchange(other.reaped_, true)) {}
 
@@ -101,6 +122,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     out_fd_ = std::exchange(other.out_fd_, -1);
     pid_fd_ = std::exchange(other.pid_fd_, -1);
+    in_fd_ = std::exchange(other.in_fd_, -1);
     buffered_ = std::move(other.buffered_);
     reaped_ = std::exchange(other.reaped_, true);
   }
@@ -117,6 +139,7 @@ void ChildProcess::release() noexcept {
   }
   close_fd(out_fd_);
   close_fd(pid_fd_);
+  close_fd(in_fd_);
 }
 
 void ChildProcess::kill() noexcept {
@@ -155,6 +178,62 @@ Result<std::string> ChildProcess::read_line(Instant deadline) {
     }
     buffered_.append(buf, static_cast<std::size_t>(got));
   }
+}
+
+Status ChildProcess::write_line(std::string_view line) {
+  if (in_fd_ < 0) return make_error(Errc::invalid_argument, "the child's stdin is not a pipe");
+  std::string data(line);
+  data.push_back('\n');
+  // A child that already exited must give EPIPE, not kill us with SIGPIPE: block it for the
+  // write and discard the one it raised (the usual pattern for a library that cannot own the
+  // process's signal dispositions).
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  std::size_t done = 0;
+  int write_errno = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(in_fd_, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      write_errno = errno;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (write_errno == EPIPE) {
+    const timespec zero{};
+    while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  if (write_errno != 0) {
+    errno = write_errno;
+    return errno_error("write to child stdin");
+  }
+  return {};
+}
+
+Result<double> ChildProcess::cpu_seconds_so_far() const {
+  if (pid_ <= 0 || reaped_) return make_error(Errc::invalid_argument, "no running child");
+  const std::string path = fmt::format("/proc/{}/stat", pid_);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error("open /proc/PID/stat");
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return errno_error("read /proc/PID/stat");
+  buf[n] = '\0';
+  // Fields after the command name (which may contain spaces) start after the last ')':
+  // state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15).
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return make_error(Errc::malformed, "unexpected /proc/PID/stat");
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return make_error(Errc::malformed, "unexpected /proc/PID/stat");
+  const long hz = ::sysconf(_SC_CLK_TCK);
+  return static_cast<double>(utime + stime) / static_cast<double>(hz > 0 ? hz : 100);
 }
 
 Result<ExitInfo> ChildProcess::wait(Instant deadline) {

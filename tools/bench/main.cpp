@@ -8,6 +8,7 @@
 #include "bench/child.hpp"
 #include "bench/login.hpp"
 #include "bench/options.hpp"
+#include "bench/p2p.hpp"
 #include "bench/report.hpp"
 #include "bench/roles.hpp"
 #include "bench/runner.hpp"
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const Options& o = *parsed.options;
-  if (o.role != Role::none) return run_role(o);
+  if (o.role != Role::none) return is_p2p(o.scenarios.at(0)) ? run_p2p_role(o) : run_role(o);
 
   auto self = self_exe_path();
   if (!self) {
@@ -74,16 +75,25 @@ int main(int argc, char** argv) {
   bool ok = true;
   for (Scenario s : o.scenarios) {
     for (Impl impl : o.impls) {
-      if (s == Scenario::login && impl == Impl::enet) continue;  // nothing to compare with
+      if (!has_enet(s) && impl == Impl::enet) continue;  // nothing to compare with
       if (o.table && !o.json)
         std::fprintf(stderr, "running %s / %s ...\n", std::string(scenario_name(s)).c_str(),
                      std::string(impl_name(impl)).c_str());
-      Figures f = s == Scenario::login ? run_login(o, paths.server) : run_scenario(o, s, impl, paths);
-      ok = ok && f.ok();
-      if (o.json) print(figures_json(f).dump() + "\n");
-      all.push_back(std::move(f));
+      std::vector<Figures> figs;
+      if (s == Scenario::login) {
+        figs.push_back(run_login(o, paths.server));
+      } else if (is_p2p(s)) {
+        figs = run_p2p(o, s, paths);
+      } else {
+        figs.push_back(run_scenario(o, s, impl, paths));
+      }
+      for (auto& f : figs) {
+        ok = ok && f.ok();
+        if (o.json) print(figures_json(f).dump() + "\n");
+        all.push_back(std::move(f));
+      }
     }
-    if (o.json && o.impls.size() == 2 && s != Scenario::login) {
+    if (o.json && o.impls.size() == 2 && has_enet(s)) {
       const Figures& a = all[all.size() - 2];
       const Figures& b = all.back();
       const Figures& k = a.impl == Impl::kettle ? a : b;
@@ -91,6 +101,15 @@ int main(int argc, char** argv) {
       print(ratio_json(s, kettle_vs_enet_ratio(k, e)).dump() + "\n");
     }
   }
+  // The relay's cost over the direct path, when both bulk variants ran.
+  const Figures* direct = nullptr;
+  const Figures* relay = nullptr;
+  for (const auto& f : all) {
+    if (f.scenario == Scenario::p2p_bulk) direct = &f;
+    if (f.scenario == Scenario::p2p_relay_bulk) relay = &f;
+  }
+  if (o.json && direct != nullptr && relay != nullptr)
+    print(relay_cost_json(relay_vs_direct(*direct, *relay)).dump() + "\n");
   if (o.table) print(format_table(all));
   return ok ? 0 : 1;
 }

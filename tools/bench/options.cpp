@@ -13,7 +13,10 @@ const std::map<std::string, Scenario> kScenarios{{"bulk", Scenario::bulk},
                                                  {"small", Scenario::small},
                                                  {"pingpong", Scenario::pingpong},
                                                  {"loss", Scenario::loss},
-                                                 {"login", Scenario::login}};
+                                                 {"login", Scenario::login},
+                                                 {"p2p-bulk", Scenario::p2p_bulk},
+                                                 {"p2p-relay-bulk", Scenario::p2p_relay_bulk},
+                                                 {"p2p-connect", Scenario::p2p_connect}};
 const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
 const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
 
@@ -40,9 +43,21 @@ std::string_view scenario_name(Scenario s) noexcept {
       return "login";
     case Scenario::loss:
       return "loss";
+    case Scenario::p2p_bulk:
+      return "p2p-bulk";
+    case Scenario::p2p_relay_bulk:
+      return "p2p-relay-bulk";
+    case Scenario::p2p_connect:
+      return "p2p-connect";
   }
   return "?";
 }
+
+bool is_p2p(Scenario s) noexcept {
+  return s == Scenario::p2p_bulk || s == Scenario::p2p_relay_bulk || s == Scenario::p2p_connect;
+}
+
+bool has_enet(Scenario s) noexcept { return s != Scenario::login && !is_p2p(s); }
 
 std::string_view impl_name(Impl i) noexcept { return i == Impl::kettle ? "kettle" : "enet"; }
 
@@ -68,7 +83,11 @@ std::size_t scenario_message_size(Scenario s) noexcept {
     case Scenario::pingpong:
       return kPingMessageSize;
     case Scenario::login:
+    case Scenario::p2p_connect:
       return 0;
+    case Scenario::p2p_bulk:
+    case Scenario::p2p_relay_bulk:
+      return 0;  // --p2p-message-kb
   }
   return 0;
 }
@@ -86,9 +105,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       "MB means 10^6 bytes. Exit status: 0 ok, 1 a run failed or a verification failed, 2 bad arguments.",
       "kettle-bench"};
   app.add_option("--scenario", scenarios,
-                 "bulk | small | pingpong | loss | login (repeatable; default the first four; login needs "
-                 "kettle-server and has no ENet counterpart)")
-      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login"}));
+                 "bulk | small | pingpong | loss | login | p2p-bulk | p2p-relay-bulk | p2p-connect (repeatable; "
+                 "default the first four; login and p2p-* run kettle-server and have no ENet counterpart)")
+      ->check(
+          CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "p2p-bulk", "p2p-relay-bulk", "p2p-connect"}));
   app.add_option("--impl", impl, "implementation to run: kettle | enet")
       ->check(CLI::IsMember({"kettle", "enet"}))
       ->capture_default_str();
@@ -134,13 +154,24 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
   app.add_option("--login-concurrency", o.login_concurrency, "login: logins in flight at once")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--p2p-mib", o.p2p_mib, "p2p-bulk, p2p-relay-bulk: MiB the sender sends")
+      ->check(CLI::Range(1, 1 << 16))
+      ->capture_default_str();
+  app.add_option("--p2p-message-kb", o.p2p_message_kb,
+                 "p2p-bulk, p2p-relay-bulk: KiB per reliable message (at most 1024, Steam's limit)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--p2p-sessions", o.p2p_sessions, "p2p-connect: sessions timed per path (direct, relay)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   app.add_option("--server", o.server_path,
-                 "kettle-server binary for login (default: the one built with kettle-bench)");
+                 "kettle-server binary for login and p2p-* (default: the one built with kettle-bench)");
   app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
   app.add_flag("-v,--verbose", o.verbose, "progress from the endpoint processes on stderr");
   // Internal: how the parent starts its endpoint processes. Group "" hides them from --help.
   app.add_option("--role", role, "internal: run one endpoint")->check(CLI::IsMember({"sender", "receiver"}))->group("");
-  app.add_option("--connect", o.connect, "internal: address the sender connects to")->group("");
+  app.add_option("--connect", o.connect, "internal: address the sender connects to (p2p: kettle-server's)")->group("");
+  app.add_option("--server-key", o.server_key, "internal: p2p roles: kettle-server's public key")->group("");
 
   try {
     app.parse(argc, argv);
@@ -163,9 +194,15 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
     o.role = kRoles.at(role);
     if (o.scenarios.size() != 1) return usage_error("--role needs exactly one --scenario");
     if (!vs.empty()) return usage_error("--role runs one implementation; --vs is not allowed");
-    if (o.role == Role::sender && o.connect.empty()) return usage_error("--role sender needs --connect ADDRESS");
-  } else if (!o.connect.empty()) {
-    return usage_error("--connect is only valid with --role sender");
+    if (is_p2p(o.scenarios[0])) {
+      if (o.scenarios[0] == Scenario::p2p_connect) return usage_error("p2p-connect has no --role");
+      if (o.connect.empty() || o.server_key.empty())
+        return usage_error("a p2p --role needs --connect SERVER_ADDRESS and --server-key HEX");
+    } else if (o.role == Role::sender && o.connect.empty()) {
+      return usage_error("--role sender needs --connect ADDRESS");
+    }
+  } else if (!o.connect.empty() || !o.server_key.empty()) {
+    return usage_error("--connect and --server-key are only valid with --role");
   }
   return ParseOutcome{std::move(o), 0, {}};
 }
@@ -201,7 +238,11 @@ std::vector<std::string> child_args(const Options& o, Scenario scenario, Impl im
                              "--kettle-send-buffer-kb",
                              std::to_string(o.kettle_send_buffer_kb),
                              "--kettle-busy-poll-us",
-                             std::to_string(o.kettle_busy_poll_us)};
+                             std::to_string(o.kettle_busy_poll_us),
+                             "--p2p-mib",
+                             std::to_string(o.p2p_mib),
+                             "--p2p-message-kb",
+                             std::to_string(o.p2p_message_kb)};
   if (!connect.empty()) {
     a.push_back("--connect");
     a.push_back(connect);

@@ -11,13 +11,17 @@
 
 namespace kettle::bench {
 
-enum class Scenario { bulk, small, pingpong, loss, login };
+enum class Scenario { bulk, small, pingpong, loss, login, p2p_bulk, p2p_relay_bulk, p2p_connect };
 enum class Impl { kettle, enet };
 enum class Role { none, sender, receiver };
 
 std::string_view scenario_name(Scenario s) noexcept;
 std::string_view impl_name(Impl i) noexcept;
 std::string_view role_name(Role r) noexcept;
+// The scenarios that run kettle-server and kettle::Client players (no ENet counterpart).
+bool is_p2p(Scenario s) noexcept;
+// Whether a scenario has an ENet counterpart (--vs enet runs it for these only).
+bool has_enet(Scenario s) noexcept;
 
 inline constexpr std::size_t kBulkMessageSize = 1u << 20;  // 1 MiB, the largest reliable message
 inline constexpr std::size_t kSmallMessageSize = 64;
@@ -42,11 +46,15 @@ struct Options {
   std::string server_path;                // kettle-server binary for `login`
   int login_clients = 1000;               // login: clients that log in (each stays online)
   int login_concurrency = 64;             // login: logins in flight at once (closed loop)
+  std::size_t p2p_mib = 64;               // p2p-bulk, p2p-relay-bulk: MiB sent
+  std::size_t p2p_message_kb = 256;       // p2p-bulk, p2p-relay-bulk: KiB per reliable message
+  int p2p_sessions = 20;                  // p2p-connect: sessions timed per path
   bool verbose = false;                   // children print progress on stderr
 
   // Child-only (hidden) options.
   Role role = Role::none;
-  std::string connect;  // sender: the receiver's (or proxy's) address
+  std::string connect;     // sender: the receiver's (or proxy's) address; p2p roles: kettle-server's
+  std::string server_key;  // p2p roles: kettle-server's public key (64 hex)
 };
 
 struct ParseOutcome {

@@ -38,6 +38,41 @@ std::optional<double> Figures::mb_per_cpu_s() const noexcept {
   return static_cast<double>(bytes) / 1e6 / cpu_s;
 }
 
+namespace {
+
+std::optional<double> cpu_per_mb(const Figures& f, bool with_server) {
+  if (!f.ok() || f.bytes == 0 || f.cpu_s <= 0) return std::nullopt;
+  double cpu = f.cpu_s;
+  if (with_server) {
+    const auto it = f.extra.find("server_cpu_s");
+    if (it != f.extra.end() && it->is_number()) cpu += it->get<double>();
+  }
+  return cpu / (static_cast<double>(f.bytes) / 1e6);
+}
+
+}  // namespace
+
+std::optional<RelayCost> relay_vs_direct(const Figures& direct, const Figures& relay) {
+  const auto d = cpu_per_mb(direct, false), r = cpu_per_mb(relay, false);
+  const auto ds = cpu_per_mb(direct, true), rs = cpu_per_mb(relay, true);
+  if (!d || !r || !ds || !rs) return std::nullopt;
+  return RelayCost{*r / *d, *rs / *ds};
+}
+
+nlohmann::json relay_cost_json(std::optional<RelayCost> cost) {
+  nlohmann::json j;
+  j["scenario"] = "p2p-relay-bulk";
+  j["vs"] = "p2p-bulk";
+  if (cost) {
+    j["cpu_per_MB_ratio"] = round_to(cost->endpoint_ratio, 3);
+    j["cpu_per_MB_ratio_with_server"] = round_to(cost->with_server_ratio, 3);
+  } else {
+    j["cpu_per_MB_ratio"] = nullptr;
+    j["cpu_per_MB_ratio_with_server"] = nullptr;
+  }
+  return j;
+}
+
 std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures& enet) {
   if (!kettle.ok() || !enet.ok()) return std::nullopt;
   switch (kettle.scenario) {
@@ -49,7 +84,10 @@ std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures&
     case Scenario::pingpong:
       return positive_ratio(enet.rtt_p50_us, kettle.rtt_p50_us);
     case Scenario::login:
-      return std::nullopt;  // ENet has no login to compare with
+    case Scenario::p2p_bulk:
+    case Scenario::p2p_relay_bulk:
+    case Scenario::p2p_connect:
+      return std::nullopt;  // ENet has no login or P2P service to compare with
   }
   return std::nullopt;
 }
@@ -65,6 +103,9 @@ nlohmann::json figures_json(const Figures& f) {
   if (f.logins_per_s) j["logins_per_s"] = round_to(*f.logins_per_s, 1);
   if (f.login_p50_us) j["login_p50_us"] = round_to(*f.login_p50_us, 1);
   if (f.login_p99_us) j["login_p99_us"] = round_to(*f.login_p99_us, 1);
+  if (!f.path.empty()) j["path"] = f.path;
+  if (f.connect_p50_us) j["connect_p50_us"] = round_to(*f.connect_p50_us, 1);
+  if (f.connect_p99_us) j["connect_p99_us"] = round_to(*f.connect_p99_us, 1);
   j["cpu_s"] = round_to(f.cpu_s, 3);
   if (const auto e = f.mb_per_cpu_s()) j["MB_per_cpu_s"] = round_to(*e, 2);
   j["max_rss_kb"] = f.max_rss_kb;
@@ -100,30 +141,36 @@ double percentile(std::vector<double>& samples, double pct) {
 
 std::string format_table(const std::vector<Figures>& all) {
   std::string out =
-      fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7} {:>9} {:>10}  {}\n", "scenario", "impl",
+      fmt::format("{:<18} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7} {:>9} {:>10}  {}\n", "scenario", "impl",
                   "goodput MB/s", "msgs/s", "RTT p50 us", "RTT p99 us", "CPU s", "MB/CPU s", "maxRSS KB", "result");
   std::vector<Scenario> order;
   for (const auto& f : all) {
     if (std::find(order.begin(), order.end(), f.scenario) == order.end()) order.push_back(f.scenario);
   }
+  auto first_of = [](std::optional<double> a, std::optional<double> b, std::optional<double> c) {
+    return a ? a : b ? b : c;
+  };
   for (Scenario s : order) {
     for (Impl i : {Impl::kettle, Impl::enet}) {
-      const Figures* f = find(all, s, i);
-      if (f == nullptr) continue;
-      std::string result = "verified";
-      if (!f->error.empty()) {
-        result = "FAILED: " + f->error;
-      } else if (f->verify_failures > 0) {
-        result = fmt::format("FAILED: {} verification failures", f->verify_failures);
-      } else if (f->pings_lost > 0) {
-        result = fmt::format("verified ({} pings lost)", f->pings_lost);
+      for (const Figures& fig : all) {
+        if (fig.scenario != s || fig.impl != i) continue;
+        const Figures* f = &fig;
+        std::string result = "verified";
+        if (!f->error.empty()) {
+          result = "FAILED: " + f->error;
+        } else if (f->verify_failures > 0) {
+          result = fmt::format("FAILED: {} verification failures", f->verify_failures);
+        } else if (f->pings_lost > 0) {
+          result = fmt::format("verified ({} pings lost)", f->pings_lost);
+        }
+        const std::string label =
+            f->path.empty() ? std::string(scenario_name(s)) : fmt::format("{}/{}", scenario_name(s), f->path);
+        out += fmt::format("{:<18} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>9} {:>10}  {}\n", label, impl_name(i),
+                           cell(f->goodput_MBps, 1), cell(f->logins_per_s ? f->logins_per_s : f->msgs_per_s, 0),
+                           cell(first_of(f->connect_p50_us, f->login_p50_us, f->rtt_p50_us), 1),
+                           cell(first_of(f->connect_p99_us, f->login_p99_us, f->rtt_p99_us), 1), f->cpu_s,
+                           cell(f->mb_per_cpu_s(), 1), f->max_rss_kb, result);
       }
-      out += fmt::format("{:<9} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>9} {:>10}  {}\n", scenario_name(s),
-                         impl_name(i), cell(f->goodput_MBps, 1),
-                         cell(f->logins_per_s ? f->logins_per_s : f->msgs_per_s, 0),
-                         cell(f->login_p50_us ? f->login_p50_us : f->rtt_p50_us, 1),
-                         cell(f->login_p99_us ? f->login_p99_us : f->rtt_p99_us, 1), f->cpu_s,
-                         cell(f->mb_per_cpu_s(), 1), f->max_rss_kb, result);
     }
     const Figures* k = find(all, s, Impl::kettle);
     const Figures* e = find(all, s, Impl::enet);
@@ -132,14 +179,33 @@ std::string format_table(const std::vector<Figures>& all) {
       const char* what = s == Scenario::pingpong ? "enet p50 / kettle p50"
                          : s == Scenario::small  ? "msgs/s"
                                                  : "goodput";
-      out += fmt::format("{:<9} {:<7} {:>12}  ({}; >1 means Kettle is better)\n", scenario_name(s), "ratio",
+      out += fmt::format("{:<18} {:<7} {:>12}  ({}; >1 means Kettle is better)\n", scenario_name(s), "ratio",
                          r ? fmt::format("{:.2f}", *r) : std::string("n/a"), what);
+    }
+    if (s == Scenario::p2p_relay_bulk && k != nullptr && k->ok()) {
+      const auto& x = k->extra;
+      if (x.contains("server_cpu_s") && x.contains("relay_forwarded_datagrams")) {
+        const double server_cpu = x["server_cpu_s"].get<double>();
+        const auto datagrams = x["relay_forwarded_datagrams"].get<std::uint64_t>();
+        out += fmt::format(
+            "{:<18} {:<7} kettle-server CPU {:.2f} s for {} forwarded datagrams = {} per CPU s\n", scenario_name(s),
+            "relay", server_cpu, datagrams,
+            server_cpu > 0 ? fmt::format("{:.0f}", static_cast<double>(datagrams) / server_cpu) : std::string("n/a"));
+      }
+      if (const Figures* d = find(all, Scenario::p2p_bulk, Impl::kettle); d != nullptr) {
+        const auto c = relay_vs_direct(*d, *k);
+        out += fmt::format("{:<18} {:<7} CPU per MB relay/direct: players {}, players + server {}\n", scenario_name(s),
+                           "ratio", c ? fmt::format("{:.2f}", c->endpoint_ratio) : "n/a",
+                           c ? fmt::format("{:.2f}", c->with_server_ratio) : "n/a");
+      }
     }
   }
   out +=
       "MB = 10^6 bytes. CPU = user+sys of both endpoint processes; MB/CPU s = verified MB per CPU second.\n"
       "login: msgs/s = logins/s, RTT = connect-to-LoginOk latency, CPU = the kettle-server process.\n"
-      "Kettle encrypted, ENet plaintext.\n";
+      "p2p-*: two kettle::Client player processes and a kettle-server; CPU = the two players;\n"
+      "p2p-connect: RTT = first SendP2PPacket to the packet being readable at the pre-accepted peer.\n"
+      "Kettle encrypted, ENet plaintext; p2p-* have no ENet counterpart.\n";
   return out;
 }
 

@@ -29,6 +29,9 @@ struct Figures {
   std::optional<double> logins_per_s;  // login: completed logins / elapsed
   std::optional<double> login_p50_us;  // login: connect() to LoginOk
   std::optional<double> login_p99_us;
+  std::string path;                      // p2p-connect: "direct" or "relay" (one row each)
+  std::optional<double> connect_p50_us;  // p2p-connect: SendP2PPacket to readable at the peer
+  std::optional<double> connect_p99_us;
   double cpu_s = 0;                                 // user + sys of both endpoint processes
   long max_rss_kb = 0;                              // the larger of the two endpoint processes
   nlohmann::json extra = nlohmann::json::object();  // implementation counters (retransmits, ...)
@@ -38,6 +41,16 @@ struct Figures {
   // goodput swings with how much CPU the run got, this is the steadier efficiency figure.
   std::optional<double> mb_per_cpu_s() const noexcept;
 };
+
+// p2p-relay-bulk against p2p-bulk: CPU seconds per verified MB, relay / direct, of the two
+// players alone and (`with_server`) including kettle-server's CPU during the run (the
+// relay's own cost; the direct run's server CPU is ~0). Empty unless both ran and verified.
+struct RelayCost {
+  double endpoint_ratio = 0;
+  double with_server_ratio = 0;
+};
+std::optional<RelayCost> relay_vs_direct(const Figures& direct, const Figures& relay);
+nlohmann::json relay_cost_json(std::optional<RelayCost> cost);
 
 // Kettle relative to ENet, oriented so that > 1 means Kettle is better: goodput or msgs/s
 // ratio kettle/enet; pingpong enet_p50 / kettle_p50. Empty if either run lacks the figure.
