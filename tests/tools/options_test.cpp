@@ -15,11 +15,12 @@ ParseOutcome parse(std::vector<std::string> args) {
   return parse_args(static_cast<int>(argv.size()), argv.data());
 }
 
-TEST(Options, DefaultsRunAllFourScenariosWithKettleAsATable) {
+TEST(Options, DefaultsRunAllScenariosButLoginWithKettleAsATable) {
   const auto r = parse({});
   ASSERT_TRUE(r.options) << r.message;
   EXPECT_EQ(r.options->scenarios,
-            (std::vector<Scenario>{Scenario::bulk, Scenario::small, Scenario::pingpong, Scenario::loss}));
+            (std::vector<Scenario>{Scenario::bulk, Scenario::small, Scenario::pingpong, Scenario::loss,
+                                   Scenario::p2p_bulk, Scenario::p2p_relay_bulk, Scenario::p2p_connect}));
   EXPECT_EQ(r.options->impls, std::vector<Impl>{Impl::kettle});
   EXPECT_TRUE(r.options->table);
   EXPECT_FALSE(r.options->json);

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "bench/child.hpp"
@@ -76,6 +79,28 @@ class ServerRun {
     return j;
   }
 
+  // The relay's drops by reason (non-zero ones), from /metrics' kettle_relay_dropped_total.
+  nlohmann::json relay_drops() {
+    nlohmann::json j = nlohmann::json::object();
+    const auto colon = http_.rfind(':');
+    httplib::Client cli(http_.substr(0, colon), std::stoi(http_.substr(colon + 1)));
+    cli.set_connection_timeout(2);
+    cli.set_read_timeout(2);
+    auto res = cli.Get("/metrics");
+    if (!res || res->status != 200) return j;
+    std::istringstream in(res->body);
+    const std::string prefix = "kettle_relay_dropped_total{reason=\"";
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(prefix, 0) != 0) continue;
+      const auto end = line.find('"', prefix.size());
+      const auto space = line.rfind(' ');
+      if (end == std::string::npos || space == std::string::npos) continue;
+      const auto n = std::strtoull(line.c_str() + space + 1, nullptr, 10);
+      if (n > 0) j[line.substr(prefix.size(), end - prefix.size())] = n;
+    }
+    return j;
+  }
+
   Result<double> cpu_seconds() const {
     if (!child_) return make_error(Errc::invalid_argument, "no kettle-server");
     return child_->cpu_seconds_so_far();
@@ -110,6 +135,29 @@ class ServerRun {
   std::optional<ChildProcess> child_;
   std::string udp_, http_, key_;
 };
+
+// System-wide UDP datagrams dropped because a socket's receive buffer was full
+// (/proc/net/snmp Udp RcvbufErrors). Other processes' drops count too, so it is a hint: on a
+// shared 2-core machine, a relay or player that is not scheduled loses datagrams this way.
+std::optional<std::uint64_t> udp_rcvbuf_errors() {
+  std::ifstream in("/proc/net/snmp");
+  std::string header, values, line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Udp:", 0) != 0) continue;
+    if (header.empty()) {
+      header = line;
+    } else {
+      values = line;
+      break;
+    }
+  }
+  std::istringstream hs(header), vs(values);
+  std::string name, value;
+  while (hs >> name && vs >> value) {
+    if (name == "RcvbufErrors") return std::strtoull(value.c_str(), nullptr, 10);
+  }
+  return std::nullopt;
+}
 
 // Reads "PREFIX VALUE" from a child; returns VALUE.
 Result<std::string> expect_line(ChildProcess& c, std::string_view prefix, Instant deadline, std::string_view who) {
@@ -173,12 +221,14 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
 
   auto cpu0 = server.cpu_seconds();
   if (!cpu0) return std::move(cpu0).error();
+  const auto drops0 = udp_rcvbuf_errors();
   KETTLE_TRY(tx->write_line("peer " + *rx_id));
   auto sres = read_json(*tx, deadline, "sender");
   auto rres = read_json(*rx, deadline, "receiver");
   auto sexit = tx->wait(deadline);
   auto rexit = rx->wait(deadline);
   auto cpu1 = server.cpu_seconds();
+  const auto drops1 = udp_rcvbuf_errors();
   if (!sres) return std::move(sres).error();
   if (!rres) return std::move(rres).error();
   Figures combined = combine_results(s, Impl::kettle, *sres, *rres);
@@ -193,15 +243,25 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
   if (!json_error(*rres).empty()) return make_error(Errc::io, "receiver: " + json_error(*rres));
   if (!sexit) return make_error(sexit.code(), "sender: " + sexit.error().message);
   if (!rexit) return make_error(rexit.code(), "receiver: " + rexit.error().message);
-  f.cpu_s = sexit->cpu_s + rexit->cpu_s;
+  // The data phase only (each player's getrusage from just before the first byte to the end):
+  // logins, the wait for the peer and the exit are not what the scenario measures.
+  f.cpu_s = sres->value("data_cpu_s", 0.0) + rres->value("data_cpu_s", 0.0);
+  f.extra["process_cpu_s"] = sexit->cpu_s + rexit->cpu_s;
   f.max_rss_kb = std::max(sexit->max_rss_kb, rexit->max_rss_kb);
   f.extra["message_bytes"] = o.p2p_message_kb * 1024;
+  if (drops0 && drops1) f.extra["udp_rcvbuf_errors"] = *drops1 - *drops0;
 
   // The path must be the one the scenario names, or the figures describe the wrong thing.
-  const bool relayed = f.extra.value("/receiver/using_relay"_json_pointer, false);
-  if (relayed != (s == Scenario::p2p_relay_bulk))
-    return make_error(Errc::invalid_argument,
-                      relayed ? "the session went through the relay" : "the session did not use the relay");
+  // Both players' views, taken while the session was up.
+  for (const char* who : {"sender", "receiver"}) {
+    const auto& st = f.extra.value(who, nlohmann::json::object());
+    if (!st.value("active", false))
+      return make_error(Errc::invalid_argument, std::string(who) + ": the session was not active at the end");
+    const bool relayed = st.value("using_relay", false);
+    if (relayed != (s == Scenario::p2p_relay_bulk))
+      return make_error(Errc::invalid_argument, std::string(who) + (relayed ? ": the session went through the relay"
+                                                                            : ": the session did not use the relay"));
+  }
 
   auto status = settled_status(server, monotonic_now() + secs(3));
   if (!status) return std::move(status).error();
@@ -209,6 +269,7 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
   const auto datagrams = status->value("relay_forwarded_datagrams", std::uint64_t{0});
   f.extra["relay_forwarded_datagrams"] = datagrams;
   f.extra["relay_forwarded_bytes"] = status->value("relay_forwarded_bytes", std::uint64_t{0});
+  f.extra["relay_dropped"] = server.relay_drops();
   if (cpu1 && *cpu1 - *cpu0 > 0)
     f.extra["relay_datagrams_per_server_cpu_s"] = static_cast<double>(datagrams) / (*cpu1 - *cpu0);
   if (f.elapsed_s > 0) f.extra["relay_datagrams_per_s"] = static_cast<double>(datagrams) / f.elapsed_s;
@@ -216,7 +277,7 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
 }
 
 // p2p-connect, one path: a sender logged in once, a fresh pre-accepting receiver per session.
-Status run_connect(const Options& o, const ServerRun& server, bool relay, Figures& f) {
+Status run_connect(const Options& o, ServerRun& server, bool relay, Figures& f) {
   const Instant deadline = monotonic_now() + seconds_of(o.timeout_s);
   ClientConfig base;
   base.server = server.udp();
@@ -273,6 +334,8 @@ Status run_connect(const Options& o, const ServerRun& server, bool relay, Figure
   f.extra["sessions"] = samples.size();
   f.extra["min_us"] = sorted.front();
   f.extra["max_us"] = sorted.back();
+  // Cumulative for the server's life; the direct row runs first and uses no relay.
+  if (relay) f.extra["relay_dropped"] = server.relay_drops();
   return {};
 }
 

@@ -11,6 +11,7 @@
 //   child → one JSON result line (same keys as the socket roles, see runner.cpp)
 // Data: message n is fill_payload(seed, n) of --p2p-message-kb KiB, reliable, channel 0; then
 // an end marker; the receiver replies with a done marker carrying its failure count.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,6 +32,15 @@ namespace kettle::bench {
 namespace {
 
 constexpr auto kIdleSleep = std::chrono::microseconds(50);
+constexpr Duration kSettleGrace = secs(2);
+
+// user+sys CPU seconds of this process so far (all threads: the client's I/O thread too).
+double cpu_seconds_self() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 double steady_us() {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -101,9 +111,21 @@ class Player {
     }
   }
 
-  // Waits until everything sent has been acknowledged (the last message arrived).
+  // Waits (at most kSettleGrace) until everything sent has been acknowledged or the session
+  // ended. The last message of a two-party exchange can never be known to have arrived: the
+  // sender leaves once it has read our answer, and its close can overtake the acknowledgement
+  // (over the relay the close may not arrive at all, and the session would linger until the
+  // liveness timeout).
   Status settle() {
-    while (client_->networking().GetP2PUnacknowledgedBytes(peer_) != 0) KETTLE_TRY(idle("data stayed unacknowledged"));
+    const Instant until = std::min(deadline_, monotonic_now() + kSettleGrace);
+    while (client_->networking().GetP2PUnacknowledgedBytes(peer_) != 0) {
+      client_->RunCallbacks();
+      P2PSessionState_t st;
+      if (session_error_ != 0 || !client_->networking().GetP2PSessionState(peer_, &st) || st.m_bConnectionActive == 0 ||
+          monotonic_now() >= until)
+        return {};
+      std::this_thread::sleep_for(kIdleSleep);
+    }
     return {};
   }
 
@@ -142,6 +164,7 @@ Status run_sender(Player& p, const Options& o, nlohmann::json& out) {
   const std::size_t size = o.p2p_message_kb * 1024;
   const std::uint64_t count = o.p2p_mib * 1024 / o.p2p_message_kb;
   std::vector<std::uint8_t> msg(size);
+  const double cpu0 = cpu_seconds_self();
   out["t_start_us"] = steady_us();
   for (std::uint64_t seq = 0; seq < count; ++seq) {
     fill_payload(o.seed, seq, msg);
@@ -150,19 +173,23 @@ Status run_sender(Player& p, const Options& o, nlohmann::json& out) {
   std::uint8_t marker[kEndMarkerSize];
   fill_end_marker(count, marker);
   KETTLE_TRY(p.send(marker));
+  // The path while the session is surely up: once the receiver has answered and left, the
+  // session may already be closed.
+  out["stats"] = p.session_stats();
   out["messages"] = count;
   auto reply = p.receive();
   if (!reply) return std::move(reply).error();
+  out["data_cpu_s"] = cpu_seconds_self() - cpu0;
   const auto failures = parse_done_marker(*reply);
   if (!failures) return make_error(Errc::malformed, "the receiver's reply is not a done marker");
   out["receiver_failures"] = *failures;
   out["failures"] = 0;
-  out["stats"] = p.session_stats();
   return {};
 }
 
 Status run_receiver(Player& p, const Options& o, nlohmann::json& out) {
   OrderedStreamVerifier verifier(o.seed, o.p2p_message_kb * 1024);
+  const double cpu0 = cpu_seconds_self();
   double t_first_us = 0;
   while (!verifier.finished()) {
     auto m = p.receive();
@@ -171,6 +198,8 @@ Status run_receiver(Player& p, const Options& o, nlohmann::json& out) {
     verifier.on_message(*m);  // failures are counted and reported
   }
   out["t_end_us"] = steady_us();
+  out["data_cpu_s"] = cpu_seconds_self() - cpu0;
+  out["stats"] = p.session_stats();  // before the sender can hear the answer and close
   out["t_first_us"] = t_first_us;
   out["messages"] = verifier.messages();
   out["bytes"] = verifier.bytes();
@@ -179,7 +208,6 @@ Status run_receiver(Player& p, const Options& o, nlohmann::json& out) {
   fill_done_marker(verifier.failures(), done);
   KETTLE_TRY(p.send(done));
   KETTLE_TRY(p.settle());  // the sender waits for the done marker; see that it got there
-  out["stats"] = p.session_stats();
   return {};
 }
 
