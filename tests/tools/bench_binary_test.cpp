@@ -1,6 +1,8 @@
 // The kettle-bench executable's argument handling as a process (no benchmark is run).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/child.hpp"
 
 namespace kettle::bench {
@@ -21,7 +23,12 @@ ExitInfo run(const std::vector<std::string>& args, std::string* first_line = nul
 
 TEST(KettleBenchBinary, BadFlagsExitTwo) {
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--scenario", "nope"}, {"--loss", "-3"}, {"--no-such-flag"}, {"--vs", "tcp"}}) {
+           {"--scenario", "nope"},
+           {"--loss", "-3"},
+           {"--no-such-flag"},
+           {"--vs", "tcp"},
+           {"--role", "sender", "--scenario", "p2p-bulk"},  // a player needs the server's address and key
+           {"--scenario", "p2p-bulk", "--p2p-message-kb", "2048"}}) {
     EXPECT_EQ(run(args).describe(), "exit 2") << args[0];
   }
 }
@@ -30,6 +37,30 @@ TEST(KettleBenchBinary, HelpExitsZeroOnStdout) {
   std::string first;
   EXPECT_EQ(run({"--help"}, &first).describe(), "exit 0");
   EXPECT_NE(first.find("kettle-bench"), std::string::npos);
+}
+
+// Without a kettle-server the p2p scenarios fail fast, with one JSON line per row (p2p-connect
+// has two: direct and relay) saying why, and exit status 1. No benchmark runs.
+TEST(KettleBenchBinary, P2PWithoutAServerReportsEachRowAsFailed) {
+  auto c = ChildProcess::spawn(KETTLE_BENCH_PATH, {"--scenario", "p2p-connect", "--vs", "enet", "--server",
+                                                   "/nonexistent/kettle-server", "--json", "--timeout", "5"});
+  ASSERT_TRUE(c.ok());
+  const Instant deadline = monotonic_now() + secs(30);
+  std::vector<nlohmann::json> lines;
+  while (auto line = c->read_line(deadline)) lines.push_back(nlohmann::json::parse(*line));
+  auto exit = c->wait(deadline);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->describe(), "exit 1");
+  ASSERT_EQ(lines.size(), 2u) << "two rows and no ENet run or ratio object";
+  EXPECT_EQ(lines[0].at("path"), "direct");
+  EXPECT_EQ(lines[1].at("path"), "relay");
+  for (const auto& j : lines) {
+    EXPECT_EQ(j.at("scenario"), "p2p-connect");
+    EXPECT_EQ(j.at("impl"), "kettle");
+    EXPECT_EQ(j.at("ok"), false);
+    EXPECT_NE(j.at("error").get<std::string>().find("kettle-server"), std::string::npos) << j.dump();
+    EXPECT_FALSE(j.contains("connect_p50_us"));
+  }
 }
 
 }  // namespace
