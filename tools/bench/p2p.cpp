@@ -200,9 +200,8 @@ Result<nlohmann::json> settled_status(ServerRun& server, Instant deadline) {
 
 Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& server, Figures& f) {
   const Instant deadline = monotonic_now() + seconds_of(o.timeout_s + 5.0);
-  Options child_opts = o;
   auto args = [&](Role r) {
-    auto a = child_args(child_opts, s, Impl::kettle, r, server.udp());
+    auto a = child_args(o, s, Impl::kettle, r, server.udp());
     a.push_back("--server-key");
     a.push_back(server.key());
     return a;
