@@ -112,6 +112,12 @@ TEST(Options, P2PScenariosParseAndHaveNoEnetCounterpart) {
     EXPECT_FALSE(has_enet(s));
   }
   EXPECT_EQ(scenario_name(Scenario::p2p_relay_bulk), "p2p-relay-bulk");
+  const auto small = parse({"--scenario", "p2p-relay-small"});
+  ASSERT_TRUE(small.options) << small.message;
+  EXPECT_EQ(small.options->scenarios, std::vector<Scenario>{Scenario::p2p_relay_small});
+  EXPECT_TRUE(is_p2p(Scenario::p2p_relay_small));
+  EXPECT_FALSE(has_enet(Scenario::p2p_relay_small));
+  EXPECT_EQ(scenario_message_size(Scenario::p2p_relay_small), kP2PSmallMessageSize);
   EXPECT_TRUE(has_enet(Scenario::bulk));
   EXPECT_FALSE(has_enet(Scenario::login));
 }

@@ -16,6 +16,7 @@ const std::map<std::string, Scenario> kScenarios{{"bulk", Scenario::bulk},
                                                  {"login", Scenario::login},
                                                  {"p2p-bulk", Scenario::p2p_bulk},
                                                  {"p2p-relay-bulk", Scenario::p2p_relay_bulk},
+                                                 {"p2p-relay-small", Scenario::p2p_relay_small},
                                                  {"p2p-connect", Scenario::p2p_connect}};
 const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
 const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
@@ -47,6 +48,8 @@ std::string_view scenario_name(Scenario s) noexcept {
       return "p2p-bulk";
     case Scenario::p2p_relay_bulk:
       return "p2p-relay-bulk";
+    case Scenario::p2p_relay_small:
+      return "p2p-relay-small";
     case Scenario::p2p_connect:
       return "p2p-connect";
   }
@@ -54,7 +57,8 @@ std::string_view scenario_name(Scenario s) noexcept {
 }
 
 bool is_p2p(Scenario s) noexcept {
-  return s == Scenario::p2p_bulk || s == Scenario::p2p_relay_bulk || s == Scenario::p2p_connect;
+  return s == Scenario::p2p_bulk || s == Scenario::p2p_relay_bulk || s == Scenario::p2p_relay_small ||
+         s == Scenario::p2p_connect;
 }
 
 bool has_enet(Scenario s) noexcept { return s != Scenario::login && !is_p2p(s); }
@@ -88,6 +92,8 @@ std::size_t scenario_message_size(Scenario s) noexcept {
     case Scenario::p2p_bulk:
     case Scenario::p2p_relay_bulk:
       return 0;  // --p2p-message-kb
+    case Scenario::p2p_relay_small:
+      return kP2PSmallMessageSize;
   }
   return 0;
 }
@@ -105,10 +111,11 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       "MB means 10^6 bytes. Exit status: 0 ok, 1 a run failed or a verification failed, 2 bad arguments.",
       "kettle-bench"};
   app.add_option("--scenario", scenarios,
-                 "bulk | small | pingpong | loss | login | p2p-bulk | p2p-relay-bulk | p2p-connect (repeatable; "
+                 "bulk | small | pingpong | loss | login | p2p-bulk | p2p-relay-bulk | p2p-relay-small | p2p-connect "
+                 "(repeatable; "
                  "default all but login; login and p2p-* run kettle-server and have no ENet counterpart)")
-      ->check(
-          CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "p2p-bulk", "p2p-relay-bulk", "p2p-connect"}));
+      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "p2p-bulk", "p2p-relay-bulk",
+                             "p2p-relay-small", "p2p-connect"}));
   app.add_option("--impl", impl, "implementation to run: kettle | enet")
       ->check(CLI::IsMember({"kettle", "enet"}))
       ->capture_default_str();
@@ -116,7 +123,7 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"kettle", "enet"}));
   app.add_flag("--json", o.json, "one JSON object per line per implementation and scenario, then a ratio object");
   app.add_flag("--table", o.table, "human-readable table (the default when --json is absent)");
-  app.add_option("--duration", o.duration_s, "seconds of sending in bulk and small")
+  app.add_option("--duration", o.duration_s, "seconds of sending in bulk, small and p2p-relay-small")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
   app.add_option("--loss-duration", o.loss_duration_s, "seconds of sending in loss")

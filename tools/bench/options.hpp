@@ -11,7 +11,7 @@
 
 namespace kettle::bench {
 
-enum class Scenario { bulk, small, pingpong, loss, login, p2p_bulk, p2p_relay_bulk, p2p_connect };
+enum class Scenario { bulk, small, pingpong, loss, login, p2p_bulk, p2p_relay_bulk, p2p_relay_small, p2p_connect };
 enum class Impl { kettle, enet };
 enum class Role { none, sender, receiver };
 
@@ -26,13 +26,14 @@ bool has_enet(Scenario s) noexcept;
 inline constexpr std::size_t kBulkMessageSize = 1u << 20;  // 1 MiB, the largest reliable message
 inline constexpr std::size_t kSmallMessageSize = 64;
 inline constexpr std::size_t kPingMessageSize = 64;
+inline constexpr std::size_t kP2PSmallMessageSize = 100;  // p2p-relay-small: unreliable
 
 struct Options {
   std::vector<Scenario> scenarios;  // in run order, no duplicates
   std::vector<Impl> impls;          // in run order, no duplicates
   bool json = false;
   bool table = false;
-  double duration_s = 3.0;       // send phase of bulk and small
+  double duration_s = 3.0;       // send phase of bulk, small and p2p-relay-small
   double loss_duration_s = 5.0;  // send phase of loss
   int pings = 10000;             // round trips in pingpong
   double loss_pct = 5.0;         // loss scenario: loss each way

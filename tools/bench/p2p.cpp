@@ -247,7 +247,12 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
   f.cpu_s = sres->value("data_cpu_s", 0.0) + rres->value("data_cpu_s", 0.0);
   f.extra["process_cpu_s"] = sexit->cpu_s + rexit->cpu_s;
   f.max_rss_kb = std::max(sexit->max_rss_kb, rexit->max_rss_kb);
-  f.extra["message_bytes"] = o.p2p_message_kb * 1024;
+  f.extra["message_bytes"] = s == Scenario::p2p_relay_small ? kP2PSmallMessageSize : o.p2p_message_kb * 1024;
+  if (s == Scenario::p2p_relay_small) {
+    const auto sent = sres->value("messages", std::uint64_t{0});
+    f.extra["sent"] = sent;
+    f.extra["lost"] = sent > f.messages ? sent - f.messages : 0;
+  }
   if (drops0 && drops1) f.extra["udp_rcvbuf_errors"] = *drops1 - *drops0;
 
   // The path must be the one the scenario names, or the figures describe the wrong thing.
@@ -257,7 +262,7 @@ Status run_bulk(const Options& o, Scenario s, const RunPaths& paths, ServerRun& 
     if (!st.value("active", false))
       return make_error(Errc::invalid_argument, std::string(who) + ": the session was not active at the end");
     const bool relayed = st.value("using_relay", false);
-    if (relayed != (s == Scenario::p2p_relay_bulk))
+    if (relayed != (s != Scenario::p2p_bulk))
       return make_error(Errc::invalid_argument, std::string(who) + (relayed ? ": the session went through the relay"
                                                                             : ": the session did not use the relay"));
   }

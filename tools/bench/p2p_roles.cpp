@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,7 +76,7 @@ class Player {
     cfg.server = o_.connect;
     cfg.server_key = o_.server_key;
     cfg.login_name = std::string("bench-") + std::string(role_name(o_.role)) + "-" + std::to_string(::getpid());
-    cfg.p2p_relay_only = o_.scenarios.at(0) == Scenario::p2p_relay_bulk;
+    cfg.p2p_relay_only = o_.scenarios.at(0) != Scenario::p2p_bulk;
     const auto r = client_->Init(cfg);
     if (r.code != k_ESteamAPIInitResult_OK) return make_error(Errc::auth_failed, "login: " + r.message);
     client_->On<P2PSessionConnectFail_t>(
@@ -89,11 +90,23 @@ class Player {
 
   // Sends one reliable message, waiting while the 4 MiB send queue is full.
   Status send(Bytes msg) {
-    auto& net = client_->networking();
-    while (!net.SendP2PPacket(peer_, msg.data(), static_cast<uint32>(msg.size()), k_EP2PSendReliable, 0)) {
-      KETTLE_TRY(idle("the send queue stayed full"));
-    }
+    while (!try_send(msg, k_EP2PSendReliable, 0)) KETTLE_TRY(idle("the send queue stayed full"));
     return {};
+  }
+
+  bool try_send(Bytes msg, EP2PSend type, int channel) {
+    return client_->networking().SendP2PPacket(peer_, msg.data(), static_cast<uint32>(msg.size()), type, channel);
+  }
+
+  // The next message on `channel` if one is readable (valid until the next read).
+  Result<std::optional<Bytes>> try_read(int channel) {
+    if (buf_.empty()) buf_.resize(k_cbMaxP2PReliable);
+    uint32 size = 0;
+    SteamID from;
+    if (!client_->networking().ReadP2PPacket(buf_.data(), static_cast<uint32>(buf_.size()), &size, &from, channel))
+      return std::optional<Bytes>();
+    if (from != peer_) return make_error(Errc::malformed, "a packet from an unexpected user");
+    return std::optional<Bytes>(Bytes(buf_.data(), size));
   }
 
   // The next message on channel 0 into buf_, waiting for it.
@@ -142,7 +155,7 @@ class Player {
   Client& client() { return *client_; }
   SteamID peer() const { return peer_; }
 
- private:
+  // One idle step of the application loop; an error if the session failed or time ran out.
   Status idle(const char* what) {
     client_->RunCallbacks();
     if (session_error_ != 0)
@@ -152,6 +165,7 @@ class Player {
     return {};
   }
 
+ private:
   const Options& o_;
   Instant deadline_;
   std::unique_ptr<Client> client_;
@@ -184,6 +198,90 @@ Status run_sender(Player& p, const Options& o, nlohmann::json& out) {
   if (!failures) return make_error(Errc::malformed, "the receiver's reply is not a done marker");
   out["receiver_failures"] = *failures;
   out["failures"] = 0;
+  return {};
+}
+
+// p2p-relay-small: 100-byte unreliable packets on channel 1 for --duration seconds, as fast as
+// SendP2PPacket takes them; then the count in a reliable end marker on channel 0.
+Status run_small_sender(Player& p, const Options& o, nlohmann::json& out) {
+  std::vector<std::uint8_t> msg(kP2PSmallMessageSize);
+  const double cpu0 = cpu_seconds_self();
+  out["t_start_us"] = steady_us();
+  const Instant until =
+      monotonic_now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.duration_s));
+  std::uint64_t seq = 0;
+  while (monotonic_now() < until) {
+    for (int burst = 0; burst < 64; ++burst) {
+      fill_payload(o.seed, seq, msg);
+      if (!p.try_send(msg, k_EP2PSendUnreliable, 1)) {
+        KETTLE_TRY(p.idle("the send queue stayed full"));
+        break;
+      }
+      ++seq;
+    }
+  }
+  std::uint8_t marker[kEndMarkerSize];
+  fill_end_marker(seq, marker);
+  KETTLE_TRY(p.send(marker));
+  out["stats"] = p.session_stats();
+  out["messages"] = seq;
+  auto reply = p.receive();
+  if (!reply) return std::move(reply).error();
+  out["data_cpu_s"] = cpu_seconds_self() - cpu0;
+  const auto failures = parse_done_marker(*reply);
+  if (!failures) return make_error(Errc::malformed, "the receiver's reply is not a done marker");
+  out["receiver_failures"] = *failures;
+  out["failures"] = 0;
+  return {};
+}
+
+// Counts and checks the unreliable packets (loss is reported, not a failure; a wrong byte is);
+// after the end marker, drains what is still on its way for up to kSmallDrain.
+Status run_small_receiver(Player& p, const Options& o, nlohmann::json& out) {
+  constexpr Duration kSmallDrain = ms(50);
+  const double cpu0 = cpu_seconds_self();
+  std::uint64_t received = 0, failures = 0;
+  std::optional<std::uint64_t> sent;
+  Instant drain_until = kInstantNever;
+  double t_last_us = 0;
+  for (;;) {
+    bool any = false;
+    for (;;) {
+      auto m = p.try_read(1);
+      if (!m) return std::move(m).error();
+      if (!*m) break;
+      any = true;
+      t_last_us = steady_us();
+      const auto seq = payload_seq(**m);
+      if (seq && (*m)->size() == kP2PSmallMessageSize && check_payload(o.seed, *seq, **m)) {
+        ++received;
+      } else {
+        ++failures;
+      }
+    }
+    if (!sent) {
+      auto m = p.try_read(0);
+      if (!m) return std::move(m).error();
+      if (*m) {
+        any = true;
+        sent = parse_end_marker(**m);
+        if (!sent) return make_error(Errc::malformed, "expected the end marker on channel 0");
+        drain_until = monotonic_now() + kSmallDrain;
+      }
+    }
+    if (sent && (received >= *sent || monotonic_now() >= drain_until)) break;
+    if (!any) KETTLE_TRY(p.idle("nothing arrived"));
+  }
+  out["t_end_us"] = t_last_us;
+  out["data_cpu_s"] = cpu_seconds_self() - cpu0;
+  out["stats"] = p.session_stats();
+  out["messages"] = received;
+  out["bytes"] = received * kP2PSmallMessageSize;
+  out["failures"] = failures;
+  std::uint8_t done[kEndMarkerSize];
+  fill_done_marker(failures, done);
+  KETTLE_TRY(p.send(done));
+  KETTLE_TRY(p.settle());
   return {};
 }
 
@@ -227,7 +325,14 @@ int run_p2p_role(const Options& o) {
       print_line("ready");
     }
   }
-  if (st) st = o.role == Role::sender ? run_sender(p, o, out) : run_receiver(p, o, out);
+  if (st) {
+    const bool small = o.scenarios.at(0) == Scenario::p2p_relay_small;
+    if (o.role == Role::sender) {
+      st = small ? run_small_sender(p, o, out) : run_sender(p, o, out);
+    } else {
+      st = small ? run_small_receiver(p, o, out) : run_receiver(p, o, out);
+    }
+  }
   if (!st) out["error"] = st.error().to_string();
   print_line(out.dump());
   return st && out.value("failures", 0) == 0 ? 0 : 1;

@@ -86,6 +86,7 @@ std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures&
     case Scenario::login:
     case Scenario::p2p_bulk:
     case Scenario::p2p_relay_bulk:
+    case Scenario::p2p_relay_small:
     case Scenario::p2p_connect:
       return std::nullopt;  // ENet has no login or P2P service to compare with
   }
@@ -182,7 +183,7 @@ std::string format_table(const std::vector<Figures>& all) {
       out += fmt::format("{:<18} {:<7} {:>12}  ({}; >1 means Kettle is better)\n", scenario_name(s), "ratio",
                          r ? fmt::format("{:.2f}", *r) : std::string("n/a"), what);
     }
-    if (s == Scenario::p2p_relay_bulk && k != nullptr && k->ok()) {
+    if ((s == Scenario::p2p_relay_bulk || s == Scenario::p2p_relay_small) && k != nullptr && k->ok()) {
       const auto& x = k->extra;
       if (x.contains("server_cpu_s") && x.contains("relay_forwarded_datagrams")) {
         const double server_cpu = x["server_cpu_s"].get<double>();
@@ -192,7 +193,8 @@ std::string format_table(const std::vector<Figures>& all) {
             "relay", server_cpu, datagrams,
             server_cpu > 0 ? fmt::format("{:.0f}", static_cast<double>(datagrams) / server_cpu) : std::string("n/a"));
       }
-      if (const Figures* d = find(all, Scenario::p2p_bulk, Impl::kettle); d != nullptr) {
+      const Figures* d = s == Scenario::p2p_relay_bulk ? find(all, Scenario::p2p_bulk, Impl::kettle) : nullptr;
+      if (d != nullptr) {
         const auto c = relay_vs_direct(*d, *k);
         out += fmt::format("{:<18} {:<7} CPU per MB relay/direct: players {}, players + server {}\n", scenario_name(s),
                            "ratio", c ? fmt::format("{:.2f}", c->endpoint_ratio) : "n/a",
