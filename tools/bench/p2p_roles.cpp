@@ -1,5 +1,5 @@
-// The two player processes of p2p-bulk and p2p-relay-bulk (`kettle-bench --role sender|receiver
-// --scenario p2p-bulk --connect SERVER --server-key HEX`): each a kettle::Client with its I/O
+// The two player processes of p2p-bulk, p2p-relay-bulk and p2p-relay-small (`kettle-bench
+// --role sender|receiver --scenario p2p-bulk --connect SERVER --server-key HEX`): each a kettle::Client with its I/O
 // thread, as a game would run it. The application loop polls the API; when it has nothing to do
 // it sleeps kIdleSleep, like a game between frames, so its own CPU stays small next to the
 // library's.
