@@ -103,6 +103,13 @@ class Client {
   // ---- Networking (P2P) ----
   Networking& networking() noexcept { return networking_; }
 
+  // Kettle extension (kettle-cli doctor): how this client is reachable. Empty strings before login.
+  struct NetworkInfo {
+    std::string local_socket;  // the UDP socket's bound address ("0.0.0.0:PORT" when wildcard)
+    std::string reflexive;     // this client's address as kettle-server saw it at login
+  };
+  NetworkInfo GetNetworkInfo() const;
+
   // ---- Apps ----
   bool BIsSubscribedApp(AppId_t app_id) const;  // only the app logged in to is known
   AppId_t GetAppID() const;

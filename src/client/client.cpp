@@ -185,6 +185,14 @@ bool Client::RequestUserInformation(SteamID id, bool /*name_only: names and stat
   return true;
 }
 
+Client::NetworkInfo Client::GetNetworkInfo() const {
+  auto& m = *impl_;
+  if (!m.running.load(std::memory_order_acquire)) return {};
+  std::lock_guard lock(m.state.mu);
+  return {m.state.local_socket.is_set() ? m.state.local_socket.to_string() : std::string(),
+          m.state.reflexive.is_set() ? m.state.reflexive.to_string() : std::string()};
+}
+
 bool Client::BIsSubscribedApp(AppId_t app_id) const {
   auto& m = *impl_;
   if (!m.running.load(std::memory_order_acquire)) return false;

@@ -50,6 +50,7 @@ struct Client::Impl {
     state.subscribed = false;
     state.app_id = 0;
     state.reflexive = Address{};
+    state.local_socket = Address{};
     state.server_time_offset_s = 0;
     state.personas.clear();
     state.fetching.clear();

@@ -42,6 +42,7 @@ struct ClientState {
   bool subscribed = false;
   AppId_t app_id = 0;
   Address reflexive;
+  Address local_socket;
   std::int64_t server_time_offset_s = 0;  // server unix time − local unix time at login
   std::unordered_map<SteamID, PersonaEntry> personas;
   std::unordered_set<SteamID> fetching;  // GetPersonas sent or queued, no answer yet

@@ -154,6 +154,7 @@ void ServerSession::on_login_ok(const control::LoginOk& ok, Instant now) {
     state_.subscribed = ok.subscribed;
     state_.app_id = config_.app_id;
     state_.reflexive = ok.reflexive;
+    state_.local_socket = driver_->local_address();
     state_.server_time_offset_s = time_offset_s_;
     state_.logged_on = true;
   }

@@ -208,7 +208,12 @@ TEST_F(KettleCliP2P, DoctorReportsWhatItKnows) {
   EXPECT_EQ(d["steam_id"], kFirstAccount);
   EXPECT_EQ(d["route_source_ip"], "127.0.0.1");  // the server is on loopback
   EXPECT_EQ(d["likely_path"], "direct");
-  EXPECT_TRUE(d["reflexive_address"].is_null());  // not in the client API yet: said, not guessed
+  // The server on loopback saw us at 127.0.0.1 and our socket's port: no NAT in between.
+  const std::string reflexive = d["reflexive_address"];
+  const std::string local = d["local_socket"];
+  EXPECT_EQ(reflexive.rfind("127.0.0.1:", 0), 0u) << reflexive;
+  EXPECT_EQ(reflexive.substr(reflexive.find(':')), local.substr(local.find(':'))) << "same port";
+  EXPECT_EQ(d["nat"], false);
   EXPECT_TRUE(d["interfaces"].is_array());
   d = parse(cli(server, {"--name", "alice", "--relay-only", "doctor"}));
   EXPECT_EQ(d["likely_path"], "relay");

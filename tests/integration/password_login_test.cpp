@@ -87,5 +87,26 @@ TEST_F(PasswordLogin, RightPasswordOnlyAndClearRefusals) {
   EXPECT_EQ(log.find("carol's password"), std::string::npos);
 }
 
+TEST_F(PasswordLogin, PlayerWithoutRightsToTheAppGetsSessionErrorTwoAtOnce) {
+  ServerProcess server(dir(), {});
+  ASSERT_TRUE(server.started());
+  auto carol = Client::Create();
+  ASSERT_EQ(login(*carol, server, "carol", "carol's password", 1000).code, k_ESteamAPIInitResult_OK);
+  auto erin = Client::Create();
+  ASSERT_EQ(login(*erin, server, "erin", "erin's password", 1000).code, k_ESteamAPIInitResult_OK);
+  ASSERT_FALSE(erin->BIsSubscribedApp(1000));
+  std::vector<P2PSessionConnectFail_t> fails;
+  erin->On<P2PSessionConnectFail_t>([&](const P2PSessionConnectFail_t& f) { fails.push_back(f); });
+  const std::uint8_t x = 1;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(erin->networking().SendP2PPacket(carol->GetSteamID(), &x, 1, k_EP2PSendReliable, 0));
+  ASSERT_TRUE(pump_until({erin.get(), carol.get()}, 5, [&] { return !fails.empty(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << "spec: within 1 s of the send";
+  EXPECT_EQ(fails.front().m_eP2PSessionError, k_EP2PSessionErrorNoRightsToApp);
+  EXPECT_EQ(fails.front().m_steamIDRemote, carol->GetSteamID());
+  uint32 size = 0;
+  EXPECT_FALSE(carol->networking().IsP2PPacketAvailable(&size, 0)) << "nothing reaches carol";
+}
+
 }  // namespace
 }  // namespace kettle::integration

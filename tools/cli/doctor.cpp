@@ -1,7 +1,6 @@
 // kettle-cli doctor: what this machine's network looks like to a P2P session, from what the
-// client API and the OS can tell. kettle::Client does not expose the reflexive address the
-// server saw nor its socket's local address yet (see README.md, "doctor"), so the verdict is
-// drawn from the route towards the server instead and says so.
+// client API and the OS can tell: the reflexive address the server saw, the socket, the
+// interfaces and the route towards the server.
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -79,10 +78,16 @@ Outcome run_doctor(Client& c, const Options& o) {
     }
   }
   out["route_source_ip"] = source ? nlohmann::ordered_json(dotted(*source)) : nlohmann::ordered_json(nullptr);
-  // Not in the client API yet (kettle::Client keeps both internally): say so instead of guessing.
-  out["reflexive_address"] = nullptr;
-  out["local_socket"] = nullptr;
-  out["unavailable"] = {"reflexive_address", "local_socket"};
+  const Client::NetworkInfo net = c.GetNetworkInfo();
+  out["reflexive_address"] = net.reflexive;
+  out["local_socket"] = net.local_socket;
+  // The reflexive IP is one of ours: nothing rewrites our address on the way to the server.
+  bool reflexive_is_local = false;
+  if (auto r = Address::parse(net.reflexive); r && r->family == Address::Family::v4) {
+    for (const auto& i : interfaces)
+      if (i["ip"] == dotted(r->v4_host_order())) reflexive_is_local = true;
+  }
+  out["nat"] = net.reflexive.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(!reflexive_is_local);
 
   std::string path, why;
   if (o.relay_only) {
@@ -96,7 +101,7 @@ Outcome run_doctor(Client& c, const Options& o) {
   } else if (!source) {
     path = "unknown";
     why = "no IPv4 route towards the server";
-  } else if (!is_private(*source)) {
+  } else if (reflexive_is_local && !is_private(*source)) {
     path = "direct";
     why = "this machine sends from a public address (" + dotted(*source) +
           "), so no NAT is in the way: peers can reach it directly unless a firewall drops inbound UDP, then "
