@@ -330,7 +330,7 @@ void ServerCore::handle_allocate_relay(Session& s, std::uint32_t rid, const cont
     send_error(s, rid, ResultCode::no_connection, "user not online", now);
     return;
   }
-  auto grant = relay_->allocate(s.serial, peer->serial, now);
+  auto grant = relay_->allocate(s.serial, peer->serial, now, s.peer_address, peer->peer_address);
   if (!grant) {
     send_error(s, rid, ResultCode::limit_exceeded, grant.error().message, now);
     return;

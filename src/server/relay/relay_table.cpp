@@ -40,7 +40,8 @@ std::uint64_t RelayTable::next_id() {
   }
 }
 
-Result<Grant> RelayTable::allocate(Owner member0, Owner member1, Instant now) {
+Result<Grant> RelayTable::allocate(Owner member0, Owner member1, Instant now, const Address& hint0,
+                                   const Address& hint1) {
   if (member0 == member1) return make_error(Errc::invalid_argument, "relay: both members are the same session");
   std::size_t& created = created_by_[member0];
   if (created >= limits_.max_allocations) {
@@ -53,6 +54,7 @@ Result<Grant> RelayTable::allocate(Owner member0, Owner member1, Instant now) {
   randombytes_buf(a.token[0].data(), a.token[0].size());
   randombytes_buf(a.token[1].data(), a.token[1].size());
   a.owner = {member0, member1};
+  a.addr = {hint0, hint1};
   a.budget = static_cast<double>(limits_.rate_bytes);
   a.refilled = now;
   a.last_forward = now;

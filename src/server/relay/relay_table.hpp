@@ -106,9 +106,14 @@ class RelayTable {
   explicit RelayTable(const RelayLimits& limits);
 
   // A new allocation for member0 (the caller) and member1 (the peer), with two fresh random
-  // tokens. Errors: would_block (member0 already holds max_allocations), invalid_argument
-  // (member0 == member1).
-  Result<Grant> allocate(Owner member0, Owner member1, Instant now);
+  // tokens. `hint0`/`hint1`, if set, are where each member's first forward goes before it binds:
+  // its control connection's address. A client uses one socket for both, so behind a NAT
+  // with endpoint-independent mapping (or none) that is already right, and the peer's first
+  // HELLO is not dropped while its bind is on the way; a wrong hint is replaced by the first
+  // datagram the member sends. Errors: would_block (member0 already holds max_allocations),
+  // invalid_argument (member0 == member1).
+  Result<Grant> allocate(Owner member0, Owner member1, Instant now, const Address& hint0 = {},
+                         const Address& hint1 = {});
 
   // One datagram from the relay socket. If it is to be forwarded, writes the 0x11 datagram into
   // `out` (at least kMaxForwardBytes) and returns where to send it; otherwise nullopt (a bind,

@@ -108,6 +108,22 @@ TEST_F(RelayTableTest, DataBeforeThePeerBoundIsDroppedButBindsTheSender) {
   EXPECT_EQ(to, kAliceAddr);
 }
 
+TEST_F(RelayTableTest, HintedPeerGetsDataBeforeItBindsAndItsBindReplacesTheHint) {
+  // As the server allocates: each member's control-connection address is its hint.
+  const Address bob_control = Address::v4(0x0A000002, 6000);
+  auto g = table_.allocate(kCarol, kBob, t0_, kCarolAddr, bob_control);
+  ASSERT_TRUE(g);
+  Address to;
+  EXPECT_EQ(feed(to_relay(g->allocation, g->token0, payload_), kCarolAddr, t0_, &to),
+            from_relay(g->allocation, payload_))
+      << "no peer_unbound drop: the first HELLO goes through";
+  EXPECT_EQ(to, bob_control);
+  const Address bob_relay_mapping = Address::v4(0x0A000002, 6001);  // a NAT with a new port per destination
+  EXPECT_TRUE(feed(to_relay(g->allocation, g->token1, {}), bob_relay_mapping, t0_).empty());
+  EXPECT_FALSE(feed(to_relay(g->allocation, g->token0, payload_), kCarolAddr, t0_, &to).empty());
+  EXPECT_EQ(to, bob_relay_mapping);
+}
+
 TEST_F(RelayTableTest, TheLatestSourceAddressWins) {
   bind_both(t0_);
   const Address moved = Address::v4(0x0A000009, 5001);  // Alice's NAT picked a new mapping
