@@ -16,7 +16,7 @@ using Bytes = std::span<const std::uint8_t>;
 using MutBytes = std::span<std::uint8_t>;
 
 class ByteReader {
-public:
+ public:
   explicit ByteReader(Bytes data) noexcept : data_(data) {}
 
   bool ok() const noexcept { return ok_; }
@@ -40,7 +40,7 @@ public:
   Bytes rest() noexcept { return take(remaining()); }
   void fail() noexcept { ok_ = false; }
 
-private:
+ private:
   std::uint64_t read_le(std::size_t n) noexcept;
   Bytes data_;
   std::size_t pos_ = 0;
@@ -48,7 +48,7 @@ private:
 };
 
 class ByteWriter {
-public:
+ public:
   explicit ByteWriter(MutBytes buf) noexcept : buf_(buf) {}
 
   bool ok() const noexcept { return ok_; }
@@ -76,7 +76,7 @@ public:
     return n;
   }
 
-private:
+ private:
   void write_le(std::uint64_t v, std::size_t n) noexcept;
   MutBytes buf_;
   std::size_t pos_ = 0;

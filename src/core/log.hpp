@@ -3,10 +3,10 @@
 // tests and benchmarks stay quiet. Never log secrets: keys, tokens, passwords.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 namespace kettle {
 

@@ -11,7 +11,7 @@ namespace kettle {
 __extension__ typedef unsigned __int128 u128;  // GCC/clang builtin; used for multiply-shift
 
 class Rng {
-public:
+ public:
   explicit Rng(std::uint64_t seed = 0x6b6574746c65ULL) noexcept { reseed(seed); }
 
   void reseed(std::uint64_t seed) noexcept {
@@ -47,7 +47,7 @@ public:
   // True with probability p (0..1).
   bool chance(double p) noexcept { return p > 0 && unit() < p; }
 
-private:
+ private:
   static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4]{};
 };

@@ -11,7 +11,7 @@
 namespace kettle {
 
 class SteamID {
-public:
+ public:
   static constexpr std::uint64_t kIndividualBase = 76561197960265728ULL;  // universe 1, type 1, instance 1
   static constexpr std::uint64_t kLobbyBase = 0x0186000000000000ULL;      // universe 1, type 8, lobby flags
   static constexpr std::uint32_t kUniversePublic = 1;
@@ -40,8 +40,8 @@ public:
            account_id() != 0;
   }
   constexpr bool IsLobby() const noexcept {
-    return universe() == kUniversePublic && account_type() == kTypeChat &&
-           (instance() & kChatInstanceLobbyFlag) != 0 && account_id() != 0;
+    return universe() == kUniversePublic && account_type() == kTypeChat && (instance() & kChatInstanceLobbyFlag) != 0 &&
+           account_id() != 0;
   }
   constexpr bool IsValid() const noexcept { return BIndividualAccount() || IsLobby(); }
 
@@ -50,7 +50,7 @@ public:
   friend constexpr bool operator==(SteamID a, SteamID b) noexcept { return a.v_ == b.v_; }
   friend constexpr auto operator<=>(SteamID a, SteamID b) noexcept { return a.v_ <=> b.v_; }
 
-private:
+ private:
   std::uint64_t v_ = 0;
 };
 

@@ -1,8 +1,8 @@
 #include "core/address.hpp"
 
-#include <unordered_set>
-
 #include <gtest/gtest.h>
+
+#include <unordered_set>
 
 namespace kettle {
 namespace {

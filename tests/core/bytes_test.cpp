@@ -1,9 +1,9 @@
 #include "core/bytes.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/rng.hpp"
 

@@ -29,7 +29,7 @@ TEST(SteamID, LobbyIdsArePositiveAndDistinct) {
 TEST(SteamID, InvalidValues) {
   EXPECT_FALSE(SteamID().IsValid());
   EXPECT_FALSE(SteamID(12345).IsValid());
-  EXPECT_FALSE(SteamID(SteamID::kIndividualBase).IsValid());  // account 0
+  EXPECT_FALSE(SteamID(SteamID::kIndividualBase).IsValid());                        // account 0
   EXPECT_FALSE(SteamID((2ULL << 56) | (1ULL << 52) | (1ULL << 32) | 5).IsValid());  // universe 2
 }
 
