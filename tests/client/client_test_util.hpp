@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kettle/client.hpp"
 
@@ -83,6 +84,17 @@ inline std::unique_ptr<Client> logged_in(const ClientConfig& cfg) {
   const InitResult r = c->Init(cfg);
   EXPECT_EQ(r.code, k_ESteamAPIInitResult_OK) << r.message;
   return c;
+}
+
+// Reads the oldest readable P2P packet on `channel` into `out` (sized to it); false if none.
+inline bool read_one(Client& c, int channel, std::vector<std::uint8_t>& out, SteamID& from) {
+  uint32 size = 0;
+  if (!c.networking().IsP2PPacketAvailable(&size, channel)) return false;
+  out.assign(size, 0);
+  uint32 got = 0;
+  if (!c.networking().ReadP2PPacket(out.data(), size, &got, &from, channel)) return false;
+  out.resize(got);
+  return true;
 }
 
 }  // namespace kettle::testing

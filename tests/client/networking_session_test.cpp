@@ -11,16 +11,6 @@
 namespace kettle::testing {
 namespace {
 
-bool read_one(Client& c, int channel, std::vector<std::uint8_t>& out, SteamID& from) {
-  uint32 size = 0;
-  if (!c.networking().IsP2PPacketAvailable(&size, channel)) return false;
-  out.assign(size, 0);
-  uint32 got = 0;
-  if (!c.networking().ReadP2PPacket(out.data(), size, &got, &from, channel)) return false;
-  out.resize(got);
-  return true;
-}
-
 bool active(Client& c, SteamID peer) {
   P2PSessionState_t s;
   return c.networking().GetP2PSessionState(peer, &s) && s.m_bConnectionActive == 1;
@@ -175,12 +165,6 @@ TEST(NetworkingSession, HundredConcurrentSessionsOnOneClient) {
   }
   EXPECT_EQ(answered, kPeers);
 }
-
-}  // namespace
-}  // namespace kettle::testing
-
-namespace kettle::testing {
-namespace {
 
 TEST(NetworkingSession, CrashedPeerThatRestartsAndSendsFirstIsHeardAtOnceOverTheRelay) {
   auto server = start_server();

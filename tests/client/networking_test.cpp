@@ -46,16 +46,6 @@ std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
   return v;
 }
 
-bool read_one(Client& c, int channel, std::vector<std::uint8_t>& out, SteamID& from) {
-  uint32 size = 0;
-  if (!c.networking().IsP2PPacketAvailable(&size, channel)) return false;
-  out.assign(size, 0);
-  uint32 got = 0;
-  if (!c.networking().ReadP2PPacket(out.data(), size, &got, &from, channel)) return false;
-  out.resize(got);
-  return true;
-}
-
 TEST(Networking, FirstSendRaisesRequestAndDataWaitsForAccept) {
   Pair p;
   const SteamID alice = p.alice->GetSteamID(), bob = p.bob->GetSteamID();
@@ -281,12 +271,6 @@ TEST(Networking, CallsBeforeInitFail) {
   P2PSessionState_t st;
   EXPECT_FALSE(net.GetP2PSessionState(someone, &st));
 }
-
-}  // namespace
-}  // namespace kettle::testing
-
-namespace kettle::testing {
-namespace {
 
 TEST(Networking, RelayOnlySessionGoesThroughTheServerRelayEndToEnd) {
   auto server = start_server();
