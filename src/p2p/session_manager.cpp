@@ -535,6 +535,18 @@ void SessionManager::on_relay_offer(const RelayGrant& grant, Instant now) {
   by_allocation_[grant.allocation] = grant.peer;
   send_bind(grant);  // bind, so the relay knows where we are
   p.next_bind = now + kBindInterval;
+  replay_early_relay(grant, now);
+}
+
+void SessionManager::replay_early_relay(const RelayGrant& grant, Instant now) {
+  for (auto it = early_relay_.begin(); it != early_relay_.end();) {
+    if (it->allocation == grant.allocation && it->from == grant.relay) {
+      host_.endpoint().on_datagram(it->payload, virtual_address(grant.allocation), now);
+      it = early_relay_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void SessionManager::on_relay_failed(SteamID peer, Instant now) {
@@ -575,7 +587,14 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
     if (datagram.size() <= kRelayFromHeader || datagram[1] != 1) return true;
     const std::uint64_t allocation = load_u64(datagram.data() + 2);
     auto owner = by_allocation_.find(allocation);
-    if (owner == by_allocation_.end()) return true;
+    if (owner == by_allocation_.end()) {
+      std::erase_if(early_relay_, [&](const EarlyRelay& e) { return now - e.at > secs(2); });
+      if (early_relay_.size() < 16) {
+        const Bytes payload = datagram.subspan(kRelayFromHeader);
+        early_relay_.push_back(EarlyRelay{allocation, from, now, {payload.begin(), payload.end()}});
+      }
+      return true;
+    }
     auto pit = paths_.find(owner->second);
     if (pit == paths_.end() || !pit->second->relay || !(pit->second->relay->relay == from)) return true;
     inner = datagram.subspan(kRelayFromHeader);

@@ -136,6 +136,16 @@ class SessionManager final : public net::DatagramTap {
   // Messages polled before their connection's Connected event (the owner drains messages
   // before events), replayed once the peer is known.
   std::unordered_map<transport::ConnectionId, std::vector<transport::Message>> early_;
+  // Relayed datagrams for an allocation we do not know yet: the peer's first HELLO can beat the
+  // server's RelayOffer to us. Held briefly (at most 16, 2 s) and replayed when it comes.
+  struct EarlyRelay {
+    std::uint64_t allocation = 0;
+    Address from;
+    Instant at{};
+    std::vector<std::uint8_t> payload;
+  };
+  std::vector<EarlyRelay> early_relay_;
+  void replay_early_relay(const RelayGrant& grant, Instant now);
   std::vector<SteamID> requests_waiting_;  // request callbacks held for the requester's name
 };
 
