@@ -33,15 +33,6 @@ std::uint64_t random_id() {
   return v;
 }
 
-std::uint64_t load_u64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-void store_u64(std::uint8_t* p, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-
 }  // namespace
 
 struct SessionManager::Path {
@@ -485,7 +476,7 @@ Address SessionManager::virtual_address(std::uint64_t allocation) const {
   Address a;
   a.family = Address::Family::v6;
   std::copy(kVirtualPrefix.begin(), kVirtualPrefix.end(), a.ip.begin());
-  store_u64(a.ip.data() + 8, allocation);
+  store_le64(a.ip.data() + 8, allocation);
   a.port = 1;
   return a;
 }
@@ -495,7 +486,7 @@ bool SessionManager::is_virtual(const Address& to) const {
 }
 
 std::size_t SessionManager::wrap_header(const Address& to, MutBytes header, Address& real_to) {
-  const std::uint64_t allocation = load_u64(to.ip.data() + 8);
+  const std::uint64_t allocation = load_le64(to.ip.data() + 8);
   auto owner = by_allocation_.find(allocation);
   if (owner == by_allocation_.end() || header.size() < kRelayToHeader) return 0;
   auto p = paths_.find(owner->second);
@@ -503,7 +494,7 @@ std::size_t SessionManager::wrap_header(const Address& to, MutBytes header, Addr
   const RelayGrant& g = *p->second->relay;
   header[0] = kRelayTo;
   header[1] = 1;
-  store_u64(header.data() + 2, g.allocation);
+  store_le64(header.data() + 2, g.allocation);
   std::memcpy(header.data() + 10, g.token.data(), g.token.size());
   real_to = g.relay;
   return kRelayToHeader;
@@ -585,7 +576,7 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
   }
   if (datagram[0] == kRelayFrom) {
     if (datagram.size() <= kRelayFromHeader || datagram[1] != 1) return true;
-    const std::uint64_t allocation = load_u64(datagram.data() + 2);
+    const std::uint64_t allocation = load_le64(datagram.data() + 2);
     auto owner = by_allocation_.find(allocation);
     if (owner == by_allocation_.end()) {
       std::erase_if(early_relay_, [&](const EarlyRelay& e) { return now - e.at > secs(2); });
@@ -657,8 +648,8 @@ void SessionManager::handle_timers(Instant now) {
     } else if (!s.out.empty()) {
       flush_out(it->first, s, now);  // the transport had no room last time
     }
-    if (paths_.contains(it->first) && paths_[it->first]->conn != 0) {
-      if (auto st = host_.endpoint().connection_stats(paths_[it->first]->conn)) {
+    if (auto pit = paths_.find(it->first); pit != paths_.end() && pit->second->conn != 0) {
+      if (auto st = host_.endpoint().connection_stats(pit->second->conn)) {
         s.transport_unacked = st->queued_reliable_bytes;
         s.transport_unsent = st->queued_unreliable_bytes;
       }
