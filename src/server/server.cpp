@@ -202,6 +202,13 @@ void Server::Impl::shutdown_sessions() {
     core->process(now);
     (void)driver->flush(now);
   }
+  // Peers that did not acknowledge within the grace (one that stopped reading, or whose ack is
+  // still in its delay) still get their CLOSE, so they learn of the shutdown at once instead of
+  // by their idle timeout.
+  now = monotonic_now();
+  core->finish_closes(now);
+  core->process(now);
+  (void)driver->flush(now);
   core->flush_touches();
   logger("server")->info("stopped sessions_left={}", core->session_count());
 }

@@ -412,4 +412,8 @@ void ServerCore::close_all(Instant now) {
   }
 }
 
+void ServerCore::finish_closes(Instant now) {
+  for (auto& [conn, s] : sessions_) (void)endpoint_.finish_close(conn, now);
+}
+
 }  // namespace kettle::server

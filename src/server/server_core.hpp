@@ -50,6 +50,8 @@ class ServerCore {
 
   // Closes every session with kCloseServerShutdown (CLOSE reaches clients at once).
   void close_all(Instant now);
+  // Ends the linger of every close_all() session still waiting for acknowledgements.
+  void finish_closes(Instant now);
   // Writes the batched last_seen updates now (process() does it once a second; shutdown at the end).
   void flush_touches();
   std::size_t session_count() const noexcept { return sessions_.size(); }

@@ -215,6 +215,11 @@ Status Connection::close(std::uint16_t app_code, std::string_view message, Insta
   return {};
 }
 
+void Connection::finish_close(Instant now) {
+  if (state_ != State::closing) return;
+  enter_draining(close_reason_, close_app_code_, close_message_, false, true, now);
+}
+
 void Connection::maybe_finish_linger(Instant now) {
   if (state_ != State::closing) return;
   if (unacked_reliable_ == 0 || now >= linger_deadline_) {

@@ -90,6 +90,8 @@ class Connection final : private MessageSink {
   void on_timer(Instant now);
   Status send(int channel, SendType type, Bytes payload, Instant now);
   Status close(std::uint16_t app_code, std::string_view message, Instant now);
+  // Ends a close() linger now (see Endpoint::finish_close).
+  void finish_close(Instant now);
 
   // ---- outputs ----
   // Writes at most one datagram into buf (≥ max_datagram_size bytes); 0 if nothing to send now.

@@ -180,6 +180,15 @@ class EndpointImpl final : public Endpoint {
     return s;
   }
 
+  Status finish_close(ConnectionId conn, Instant now) override {
+    note_time(now);
+    Connection* c = find(conn);
+    if (!c) return make_error(Errc::not_connected, "finish_close: unknown connection " + std::to_string(conn));
+    c->finish_close(now);
+    after_call(c);
+    return {};
+  }
+
   std::optional<Transmit> poll_transmit(Instant now, MutBytes buf) override {
     note_time(now);
     if (buf.size() < config_.max_datagram_size) return std::nullopt;

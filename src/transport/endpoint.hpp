@@ -102,6 +102,11 @@ class Endpoint {
   virtual Status send(ConnectionId conn, int channel, SendType type, Bytes payload, Instant now) = 0;
   // Graceful close: reliable data already queued is still delivered (bounded linger), then CLOSE.
   virtual Status close(ConnectionId conn, std::uint16_t app_code, std::string_view message, Instant now) = 0;
+  // Cuts short the linger of a connection close() left waiting for acknowledgements: its CLOSE
+  // goes out at the next poll_transmit and unacknowledged reliable data is abandoned (a server
+  // shutting down must not wait on a peer that stopped reading). No-op for any other state.
+  // Errors: not_connected (unknown id).
+  virtual Status finish_close(ConnectionId conn, Instant now) = 0;
 
   // ---- outputs ----
   // Writes one datagram (or several to the same address for GSO) into buf. buf must hold at

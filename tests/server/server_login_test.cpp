@@ -363,6 +363,39 @@ TEST_F(ServerTest, StopClosesEverySessionAtOnce) {
   EXPECT_TRUE(node_->conn(b).close_info.by_peer);
 }
 
+TEST_F(ServerTest, StopStillClosesAClientThatStoppedReading) {
+  auto s = Server::create(options_);
+  ASSERT_TRUE(s) << s.error().to_string();
+  Server& server = **s;
+  std::thread io([&] { (void)server.run(); });
+  struct Joiner {  // a failed ASSERT below must not leave `io` joinable
+    Server& server;
+    std::thread& io;
+    ~Joiner() {
+      server.stop();
+      if (io.joinable()) io.join();
+    }
+  } joiner{server, io};
+  auto node = ControlNode::create(server.public_key());
+  ASSERT_NE(node, nullptr);
+  const auto c = node->connect(server.udp_address());
+  ASSERT_NE(c, 0u);
+  ASSERT_TRUE(node->request(c, dev_login("alice")));
+  // alice sends one more request and stops reading (no pumping until the server has stopped):
+  // the reply stays unacknowledged, so the server's close lingers on it. The shutdown grace
+  // must still end in a CLOSE rather than leave alice to find out by her idle timeout.
+  const std::uint64_t out_before = server.metrics().messages_out.load();
+  (void)node->send(c, control::GetPersonas{{SteamID::individual(1)}});
+  const Instant give_up = monotonic_now() + secs(10);
+  while (server.metrics().messages_out.load() == out_before && monotonic_now() < give_up) std::this_thread::yield();
+  ASSERT_GT(server.metrics().messages_out.load(), out_before);
+  server.stop();
+  io.join();
+  ASSERT_TRUE(node->wait([&] { return node->conn(c).closed; }, secs(3)));
+  EXPECT_EQ(node->conn(c).close_info.app_code, kCloseServerShutdown);
+  EXPECT_TRUE(node->conn(c).close_info.by_peer);
+}
+
 TEST_F(ServerTest, PortInUseNamesTheAddress) {
   ASSERT_NO_FATAL_FAILURE(start());
   ServerOptions o = options_;
