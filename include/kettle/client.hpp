@@ -47,12 +47,13 @@ struct ClientConfig {
   double backend_liveness_s = 20;        // silent server → disconnected
   std::string local_bind = "0.0.0.0:0";  // the client's UDP socket (shared by server and P2P traffic)
   // P2P (spec §0.6, §5).
-  double p2p_connect_timeout_s = 20;  // an attempt not active by then fails with error 4
-  double p2p_pending_hold_s = 20;     // unaccepted incoming data is dropped after this
-  double p2p_direct_timeout_s = 3;
-  double p2p_liveness_timeout_s = 20;   // an active session hearing nothing this long fails with error 4      // no
-                                        // direct path by then: try kettle-server's relay
-  bool precise_session_errors = false;  // offline/unknown peer fails at once with error 3
+  double p2p_connect_timeout_s = 20;   // an attempt not active by then fails with error 4
+  double p2p_pending_hold_s = 20;      // unaccepted incoming data is dropped after this
+  double p2p_direct_timeout_s = 3;     // no direct path by then: try kettle-server's relay
+  double p2p_liveness_timeout_s = 20;  // an active session hearing nothing this long fails with error 4
+  // p2p-api.md §5: a peer offline/unknown fails at once with error 3, one in another app with 1,
+  // if the server's policy for this app allows it (docs/server.md); else 4 at the timeout.
+  bool precise_session_errors = false;
   // Kettle extension: every P2P session goes through kettle-server's relay; peers never learn
   // this player's IP address (and AllowP2PPacketRelay(false) cannot turn the relay off).
   bool p2p_relay_only = false;
@@ -148,6 +149,9 @@ class EmbeddedServer {
     std::string key_seed_hex;  // 64 hex chars (the kettle-server key file format); secret
     double certificate_lifetime_s = 3600;
     double backend_liveness_s = 20;
+    // Answer clients in precise_session_errors mode (p2p-api.md §5) with the reason a peer is
+    // unreachable. On: this is a development/LAN server (a public server keeps it off).
+    bool precise_session_errors = true;
   };
   // nullptr with `error` filled if the server could not start.
   static std::unique_ptr<EmbeddedServer> Start(const Options& options, std::string* error = nullptr);

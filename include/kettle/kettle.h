@@ -274,6 +274,7 @@ typedef struct kettle_embedded_server_options {
   const char* key_seed_hex;      /* NULL: a fresh random key; else 64 hex chars (secret) */
   double certificate_lifetime_s; /* 3600 */
   double backend_liveness_s;     /* 20 */
+  int precise_session_errors;    /* 1: tell precise_session_errors clients offline vs another app */
 } kettle_embedded_server_options;
 
 kettle_result kettle_embedded_server_options_init(kettle_embedded_server_options* options);

@@ -16,6 +16,7 @@ extern "C" kettle_result kettle_embedded_server_options_init(kettle_embedded_ser
     options->http = d.http ? 1 : 0;
     options->certificate_lifetime_s = d.certificate_lifetime_s;
     options->backend_liveness_s = d.backend_liveness_s;
+    options->precise_session_errors = d.precise_session_errors ? 1 : 0;
     return KETTLE_OK;
   });
 }
@@ -43,6 +44,7 @@ extern "C" kettle_result kettle_embedded_server_start(const kettle_embedded_serv
     if (options->key_seed_hex != nullptr) o.key_seed_hex = options->key_seed_hex;
     o.certificate_lifetime_s = options->certificate_lifetime_s;
     o.backend_liveness_s = options->backend_liveness_s;
+    o.precise_session_errors = options->precise_session_errors != 0;
     std::string why;
     auto handle = std::make_unique<kettle_embedded_server>();
     handle->server = kettle::EmbeddedServer::Start(o, &why);

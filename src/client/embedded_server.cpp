@@ -55,6 +55,7 @@ std::unique_ptr<EmbeddedServer> EmbeddedServer::Start(const Options& options, st
   }
   server::ServerOptions o;
   o.dev = true;
+  o.precise_session_errors = options.precise_session_errors;
   auto udp = Address::parse(options.udp);
   if (!udp) {
     fail(error, "EmbeddedServer::Options.udp: " + udp.error().message);

@@ -483,7 +483,13 @@ void ServerSession::handle_message(control::Message m, Instant now) {
       retry_signals_.push_back(std::move(*sg));
       return schedule_retry(now);
     }
-    if (err) p2p_->on_signal_failed(sg->to, now);
+    if (err) {
+      using Why = p2p::SessionManager::SignalFailure;
+      const Why why = err->code == control::ResultCode::not_logged_on     ? Why::not_logged_on
+                      : err->code == control::ResultCode::not_running_app ? Why::not_running_app
+                                                                          : Why::unknown;
+      p2p_->on_signal_failed(sg->to, why, now);
+    }
     return;
   }
   if (const auto* sn = std::get_if<SetNameRequest>(&pending)) {

@@ -502,6 +502,10 @@ std::string_view result_code_name(ResultCode c) noexcept {
       return "unsupported";
     case ResultCode::invalid_certificate:
       return "invalid_certificate";
+    case ResultCode::not_logged_on:
+      return "not_logged_on";
+    case ResultCode::not_running_app:
+      return "not_running_app";
   }
   return "unknown";
 }

@@ -54,7 +54,9 @@ enum class ResultCode : std::uint16_t {
   expired = 27,  // certificate expired
   invalid_name = 40,
   unsupported = 44,           // unknown message kind / protocol version (EResult "InvalidProtocolVer")
+  not_logged_on = 21,         // precise signal answer: the user is offline or unknown (§14.5)
   invalid_certificate = 100,  // Kettle: certificate not signed by this server's key
+  not_running_app = 101,      // Kettle, precise signal answer: the user is online in another app
 };
 std::string_view result_code_name(ResultCode c) noexcept;
 

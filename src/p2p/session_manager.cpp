@@ -462,12 +462,15 @@ void SessionManager::on_signal(SteamID from, Bytes payload, Instant now) {
   }
 }
 
-void SessionManager::on_signal_failed(SteamID to, Instant now) {
+void SessionManager::on_signal_failed(SteamID to, SignalFailure why, Instant now) {
   std::lock_guard lock(shared_.mu);
   auto it = shared_.sessions.find(to);
   if (it == shared_.sessions.end() || it->second.state != State::connecting) return;
-  if (timing_.precise_errors) fail(to, it->second, 3, now);
-  // Otherwise the OFFER is retried until the connect timeout: the peer may still log in.
+  // Otherwise (and when the server withholds the reason) the OFFER is retried until the connect
+  // timeout: the peer may still log in or start the app.
+  if (!timing_.precise_errors) return;
+  if (why == SignalFailure::not_logged_on) fail(to, it->second, 3, now);
+  if (why == SignalFailure::not_running_app) fail(to, it->second, 1, now);
 }
 
 // ---- relay ----

@@ -78,7 +78,10 @@ class SessionManager final : public net::DatagramTap {
 
   // Signaling through the server.
   void on_signal(SteamID from, Bytes payload, Instant now);
-  void on_signal_failed(SteamID to, Instant now);  // the server said: not online (in this app)
+  // The server refused to pass a signal on: the peer is not online in this app. It says why
+  // only if its policy allows (docs/protocol.md §14.5).
+  enum class SignalFailure { unknown, not_logged_on, not_running_app };
+  void on_signal_failed(SteamID to, SignalFailure why, Instant now);
   void on_relay_allocated(const RelayGrant& grant, Instant now);
   void on_relay_offer(const RelayGrant& grant, Instant now);
   void on_relay_failed(SteamID peer, Instant now);

@@ -74,7 +74,9 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   if (!store) return std::move(store).error();
   impl->store = std::move(*store);
   for (const auto& rule : o.apps) {
-    KETTLE_TRY(impl->store->upsert_app(App{rule.app_id, rule.name, rule.open}));
+    // The name is optional in a config file, as in `app add`: the same default.
+    const std::string name = rule.name.empty() ? "app " + std::to_string(rule.app_id) : rule.name;
+    KETTLE_TRY(impl->store->upsert_app(App{rule.app_id, name, rule.open}));
   }
   if (auto apps = impl->store->list_apps()) {
     for (const auto& app : *apps) {

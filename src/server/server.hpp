@@ -36,6 +36,10 @@ struct AppRule {
   std::string name;
   bool open = true;
   std::vector<std::string> allow;  // login names
+  // Answer this app's failed signals with the reason (offline vs in another app) so clients in
+  // precise_session_errors mode can report P2P errors 3 and 1 at once (p2p-api.md §5). Off by
+  // default: it tells any client of the app who is online elsewhere. Consulted in dev mode too.
+  bool precise_session_errors = false;
 };
 
 struct ServerOptions {
@@ -48,6 +52,7 @@ struct ServerOptions {
   Duration backend_liveness = secs(20);        // silent client → offline (transport idle timeout)
   std::vector<AppRule> apps;                   // ignored in dev mode (every app is open)
   bool allow_list_online = true;               // serve ListOnline (kettle-cli online)
+  bool precise_session_errors = false;         // AppRule::precise_session_errors for every app
   std::size_t auth_threads = 2;                // password hashing workers, [1, 64]
   std::uint32_t max_clients = 10000;           // connections, including pending handshakes
   transport::Config transport;                 // accept_anonymous_peers is forced on

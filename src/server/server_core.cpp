@@ -51,6 +51,7 @@ ServerCore::ServerCore(const ServerOptions& options, Store& store, Metrics& metr
   for (const auto& app : options_.apps) {
     auto& names = app_allow_[app.app_id];
     names.insert(app.allow.begin(), app.allow.end());
+    if (app.precise_session_errors) precise_apps_.insert(app.app_id);
   }
 }
 
@@ -293,7 +294,14 @@ void ServerCore::handle_send_signal(Session& s, std::uint32_t rid, control::Send
   }
   Session* target = online_in_app(m.to, s.app_id);
   if (target == nullptr) {
-    send_error(s, rid, ResultCode::no_connection, "user not online", now);
+    // By default offline, unknown and "in another app" get the same answer (privacy, §14.5).
+    if (!precise_errors_for(s.app_id)) {
+      send_error(s, rid, ResultCode::no_connection, "user not online", now);
+    } else if (online_in_app(m.to, std::nullopt) != nullptr) {
+      send_error(s, rid, ResultCode::not_running_app, "user is running another app", now);
+    } else {
+      send_error(s, rid, ResultCode::not_logged_on, "user not logged on", now);
+    }
     return;
   }
   send(*target, 0, control::SignalFrom{s.steam_id(), std::move(m.payload)}, now);
@@ -301,12 +309,16 @@ void ServerCore::handle_send_signal(Session& s, std::uint32_t rid, control::Send
   send(s, rid, control::Ok{}, now);
 }
 
-Session* ServerCore::online_in_app(SteamID id, std::uint32_t app_id) {
+bool ServerCore::precise_errors_for(std::uint32_t app_id) const {
+  return options_.precise_session_errors || precise_apps_.contains(app_id);
+}
+
+Session* ServerCore::online_in_app(SteamID id, std::optional<std::uint32_t> app_id) {
   if (!id.BIndividualAccount()) return nullptr;
   auto it = online_.find(id.account_id());
   if (it == online_.end()) return nullptr;
   Session* s = find(it->second);
-  return s != nullptr && s->logged_in && s->app_id == app_id ? s : nullptr;
+  return s != nullptr && s->logged_in && (!app_id || s->app_id == *app_id) ? s : nullptr;
 }
 
 // docs/protocol.md §13.1. The caller is member 0, the peer member 1; each learns only its own

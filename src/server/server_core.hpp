@@ -86,7 +86,9 @@ class ServerCore {
   void handle_allocate_relay(Session& s, std::uint32_t rid, const control::AllocateRelay& m, Instant now);
   // The logged-in session of `id` if it is in `app_id`. Users in other apps are invisible to
   // signaling and the relay, exactly as if offline (docs/protocol.md §13.1).
-  Session* online_in_app(SteamID id, std::uint32_t app_id);
+  // The logged-in session of `id`, if it runs `app_id` (any app: nullopt).
+  Session* online_in_app(SteamID id, std::optional<std::uint32_t> app_id);
+  bool precise_errors_for(std::uint32_t app_id) const;
   void drop_relays(const Session& s);
 
   // ---- presence ----
@@ -110,6 +112,7 @@ class ServerCore {
   relay::RelayTable* relay_;
   std::uint16_t relay_port_;
   std::unordered_map<std::uint32_t, std::unordered_set<std::string>> app_allow_;  // AppRule::allow by app
+  std::unordered_set<std::uint32_t> precise_apps_;                                // AppRule::precise_session_errors
   std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
   std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)
   std::unordered_map<std::uint32_t, std::unordered_set<Conn>> watchers_;  // account id → watching sessions

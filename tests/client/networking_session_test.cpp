@@ -120,6 +120,50 @@ TEST(NetworkingSession, PreciseErrorsReportOfflineAtOnce) {
   EXPECT_EQ(fails.front().m_eP2PSessionError, k_EP2PSessionErrorDestinationNotLoggedIn_DELETED);
 }
 
+TEST(NetworkingSession, PreciseErrorsReportAPeerInAnotherAppAtOnce) {
+  auto server = start_server();
+  auto ca = config_for(*server, "alice");
+  ca.precise_session_errors = true;
+  auto cb = config_for(*server, "bob");
+  cb.app_id = 570;
+  auto alice = logged_in(ca);
+  auto bob = logged_in(cb);
+  std::vector<P2PSessionConnectFail_t> fails;
+  alice->On<P2PSessionConnectFail_t>([&](const P2PSessionConnectFail_t& f) { fails.push_back(f); });
+  const std::uint8_t x = 1;
+  ASSERT_TRUE(alice->networking().SendP2PPacket(bob->GetSteamID(), &x, 1, k_EP2PSendReliable, 0));
+  ASSERT_TRUE(run_until(
+      {alice.get(), bob.get()}, [&] { return !fails.empty(); }, std::chrono::seconds(5)));
+  EXPECT_EQ(fails.front().m_steamIDRemote, bob->GetSteamID());
+  EXPECT_EQ(fails.front().m_eP2PSessionError, k_EP2PSessionErrorNotRunningApp_DELETED);
+  P2PSessionState_t st;
+  ASSERT_TRUE(alice->networking().GetP2PSessionState(bob->GetSteamID(), &st));
+  EXPECT_EQ(st.m_eP2PSessionError, k_EP2PSessionErrorNotRunningApp_DELETED);
+}
+
+TEST(NetworkingSession, PreciseErrorsWithoutTheServersConsentEndInTimeout) {
+  EmbeddedServer::Options o;
+  o.precise_session_errors = false;  // a server whose policy withholds the reason (§5)
+  auto server = start_server(o);
+  auto ca = config_for(*server, "alice");
+  ca.precise_session_errors = true;
+  ca.p2p_connect_timeout_s = 2;
+  auto cb = config_for(*server, "bob");
+  cb.app_id = 570;
+  auto alice = logged_in(ca);
+  auto bob = logged_in(cb);
+  std::vector<P2PSessionConnectFail_t> fails;
+  alice->On<P2PSessionConnectFail_t>([&](const P2PSessionConnectFail_t& f) { fails.push_back(f); });
+  const std::uint8_t x = 1;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(alice->networking().SendP2PPacket(bob->GetSteamID(), &x, 1, k_EP2PSendReliable, 0));
+  ASSERT_TRUE(alice->networking().SendP2PPacket(SteamID::individual(777), &x, 1, k_EP2PSendReliable, 0));
+  ASSERT_TRUE(run_until(
+      {alice.get(), bob.get()}, [&] { return fails.size() == 2; }, std::chrono::seconds(8)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1900)) << "not at once";
+  for (const auto& f : fails) EXPECT_EQ(f.m_eP2PSessionError, k_EP2PSessionErrorTimeout);
+}
+
 TEST(NetworkingSession, HundredConcurrentSessionsOnOneClient) {
   auto server = start_server();
   auto hub = logged_in(config_for(*server, "hub"));

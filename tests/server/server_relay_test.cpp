@@ -294,6 +294,43 @@ TEST_F(ServerRelayTest, SignalToAUserInAnotherAppIsAnsweredLikeOffline) {
   ASSERT_TRUE(node_->request(c, control::ListOnline{0}));
   for (const auto& m : node_->conn(c).inbox) EXPECT_FALSE(std::holds_alternative<control::SignalFrom>(m.body));
   EXPECT_EQ(server_->metrics().signals_relayed.load(), 0u);
+  EXPECT_TRUE(is_error(node_->request(a, control::SendSignal{SteamID::individual(9999), {1}}),
+                       ResultCode::no_connection, "user not online"))
+      << "offline gets the very same answer";
+}
+
+TEST_F(ServerRelayTest, PreciseSessionErrorsPolicyTellsOfflineFromAnotherAppForItsAppOnly) {
+  AppRule spacewar;
+  spacewar.app_id = 480;
+  spacewar.precise_session_errors = true;
+  options_.apps = {spacewar};
+  ASSERT_NO_FATAL_FAILURE(start());
+  control::LoginOk a_ok, c_ok;
+  const auto a = login("alice", 480, &a_ok);
+  const auto c = login("carol", 570, &c_ok);
+  ASSERT_TRUE(a != 0 && c != 0);
+  EXPECT_TRUE(is_error(node_->request(a, control::SendSignal{c_ok.steam_id, {1}}), ResultCode::not_running_app,
+                       "user is running another app"));
+  EXPECT_TRUE(is_error(node_->request(a, control::SendSignal{SteamID::individual(9999), {1}}),
+                       ResultCode::not_logged_on, "user not logged on"));
+  // App 570 has no such policy: its users learn nothing beyond "not online here".
+  EXPECT_TRUE(is_error(node_->request(c, control::SendSignal{a_ok.steam_id, {1}}), ResultCode::no_connection,
+                       "user not online"));
+  EXPECT_TRUE(is_error(node_->request(c, control::SendSignal{SteamID::individual(9999), {1}}),
+                       ResultCode::no_connection, "user not online"));
+}
+
+TEST_F(ServerRelayTest, PreciseSessionErrorsForEveryApp) {
+  options_.precise_session_errors = true;
+  ASSERT_NO_FATAL_FAILURE(start());
+  control::LoginOk a_ok;
+  const auto a = login("alice", 480, &a_ok);
+  const auto c = login("carol", 570);
+  ASSERT_TRUE(a != 0 && c != 0);
+  EXPECT_TRUE(is_error(node_->request(c, control::SendSignal{a_ok.steam_id, {1}}), ResultCode::not_running_app,
+                       "user is running another app"));
+  EXPECT_TRUE(is_error(node_->request(c, control::SendSignal{SteamID::individual(9999), {1}}),
+                       ResultCode::not_logged_on, "user not logged on"));
 }
 
 }  // namespace

@@ -162,6 +162,10 @@ const StringSetting kSettings[] = {
      [](const std::string& l, const std::string& t, ServerConfig& c) {
        return set_bool(l, t, c.options.allow_list_online);
      }},
+    {"--precise-session-errors", "KETTLE_PRECISE_SESSION_ERRORS",
+     [](const std::string& l, const std::string& t, ServerConfig& c) {
+       return set_bool(l, t, c.options.precise_session_errors);
+     }},
     {"--relay", "KETTLE_RELAY",
      [](const std::string& l, const std::string& t, ServerConfig& c) { return set_relay(l, t, c.options.relay); }},
     {"--relay-rate-bytes", "KETTLE_RELAY_RATE_BYTES",
@@ -235,6 +239,10 @@ Status apply_app(const std::string& label, const Json& j, AppRule& app) {
       auto v = want_bool(l, value);
       if (!v) return std::move(v).error();
       app.open = *v;
+    } else if (key == "precise_session_errors") {
+      auto v = want_bool(l, value);
+      if (!v) return std::move(v).error();
+      app.precise_session_errors = *v;
     } else if (key == "allow") {
       if (!value.is_array()) return bad(l + " must be an array of login names, not " + json_kind(value));
       for (std::size_t i = 0; i < value.size(); ++i) {
@@ -243,7 +251,7 @@ Status apply_app(const std::string& label, const Json& j, AppRule& app) {
         app.allow.push_back(*v);
       }
     } else {
-      return bad(label + ": unknown key '" + key + "' (known: app_id, name, open, allow)");
+      return bad(label + ": unknown key '" + key + "' (known: app_id, name, open, allow, precise_session_errors)");
     }
   }
   return {};
@@ -263,10 +271,12 @@ Status apply_file_key(const std::string& prefix, const std::string& key, const J
       if (it->second == setting.flag) return setting.apply(label, *s, cfg);
     }
   }
-  if (key == "dev" || key == "allow_list_online") {
+  if (key == "dev" || key == "allow_list_online" || key == "precise_session_errors") {
     auto b = want_bool(label, value);
     if (!b) return std::move(b).error();
-    (key == "dev" ? cfg.options.dev : cfg.options.allow_list_online) = *b;
+    (key == "dev"                 ? cfg.options.dev
+     : key == "allow_list_online" ? cfg.options.allow_list_online
+                                  : cfg.options.precise_session_errors) = *b;
     return {};
   }
   if (key == "certificate_lifetime_s" || key == "backend_liveness_s" || key == "auth_threads" || key == "max_clients" ||
@@ -294,7 +304,8 @@ Status apply_file_key(const std::string& prefix, const std::string& key, const J
   }
   return bad(prefix + "unknown key '" + key +
              "' (known: udp, http, db, dev, key, log_level, log_format, certificate_lifetime_s, "
-             "backend_liveness_s, auth_threads, max_clients, allow_list_online, relay, relay_rate_bytes, "
+             "backend_liveness_s, auth_threads, max_clients, allow_list_online, precise_session_errors, relay, "
+             "relay_rate_bytes, "
              "relay_idle_timeout_s, relay_max_allocations, apps)");
 }
 
@@ -366,6 +377,9 @@ Result<ServerConfig> parse_server_config(const std::vector<std::string>& args, c
   value_flag("--auth-threads", "N", "password hashing workers (default 2)");
   value_flag("--max-clients", "N", "connections, including pending handshakes (default 10000)");
   value_flag("--allow-list-online", "BOOL", "serve the online list to clients (default true)");
+  value_flag("--precise-session-errors", "BOOL",
+             "tell precise_session_errors clients of every app whether a peer is offline or in another app "
+             "(default false; per app: apps[].precise_session_errors)");
   value_flag("--relay", "HOST:PORT|auto|off",
              "UDP address of the relay for players who cannot connect directly (default auto: --udp's host, "
              "its port + 1)");

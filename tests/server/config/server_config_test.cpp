@@ -62,6 +62,7 @@ TEST_F(ServerConfigTest, Defaults) {
   EXPECT_EQ(c.options.backend_liveness, secs(20));
   EXPECT_EQ(c.options.auth_threads, 2u);
   EXPECT_TRUE(c.options.allow_list_online);
+  EXPECT_FALSE(c.options.precise_session_errors);  // privacy by default
   EXPECT_TRUE(c.options.apps.empty());
   EXPECT_FALSE(c.config_file.has_value());
 }
@@ -200,7 +201,7 @@ TEST_F(ServerConfigTest, RelayFromEachSource) {
 
 TEST_F(ServerConfigTest, AppsList) {
   const std::string file = write("apps.json", R"({
-    "apps": [{"app_id": 480, "name": "Spacewar", "open": true},
+    "apps": [{"app_id": 480, "name": "Spacewar", "open": true, "precise_session_errors": true},
              {"app_id": 1000, "open": false, "allow": ["alice", "bob"]},
              {"app_id": 4294967295}]})");
   auto c = parse_ok({"--config", file});
@@ -209,11 +210,25 @@ TEST_F(ServerConfigTest, AppsList) {
   EXPECT_EQ(c.options.apps[0].name, "Spacewar");
   EXPECT_TRUE(c.options.apps[0].open);
   EXPECT_TRUE(c.options.apps[0].allow.empty());
+  EXPECT_TRUE(c.options.apps[0].precise_session_errors);
+  EXPECT_FALSE(c.options.apps[1].precise_session_errors);  // default
   EXPECT_EQ(c.options.apps[1].app_id, 1000u);
   EXPECT_FALSE(c.options.apps[1].open);
   EXPECT_EQ(c.options.apps[1].allow, (std::vector<std::string>{"alice", "bob"}));
   EXPECT_EQ(c.options.apps[2].app_id, 4294967295u);
   EXPECT_TRUE(c.options.apps[2].open);  // default
+}
+
+TEST_F(ServerConfigTest, PreciseSessionErrorsFromEachSource) {
+  const std::string file = write("p.json", R"({"precise_session_errors": true})");
+  EXPECT_TRUE(parse_ok({"--config", file}).options.precise_session_errors);
+  EXPECT_TRUE(parse_ok({}, {{"KETTLE_PRECISE_SESSION_ERRORS", "yes"}}).options.precise_session_errors);
+  EXPECT_FALSE(parse_ok({"--precise-session-errors", "off"}, {{"KETTLE_CONFIG", file}}).options.precise_session_errors);
+  EXPECT_EQ(parse_error({"--precise-session-errors", "maybe"}),
+            "--precise-session-errors: 'maybe' is not a boolean (true/false, 1/0, yes/no, on/off)");
+  const std::string bad = write("pb.json", R"({"apps": [{"app_id": 480, "precise_session_errors": 1}]})");
+  EXPECT_EQ(parse_error({"--config", bad}),
+            "config file " + bad + ": apps[0].precise_session_errors must be true or false, not a number");
 }
 
 TEST_F(ServerConfigTest, BadAddressesNameTheirSource) {
@@ -267,7 +282,7 @@ TEST_F(ServerConfigTest, FileTypeErrors) {
       {R"({"apps": [{"app_id": 1, "allow": "alice"}]})", "apps[0].allow must be an array of login names, not a string"},
       {R"({"apps": [{"app_id": 1, "allow": ["alice", 3]}]})", "apps[0].allow[1] must be a string, not a number"},
       {R"({"apps": [{"app_id": 1, "grants": []}]})",
-       "apps[0]: unknown key 'grants' (known: app_id, name, open, allow)"},
+       "apps[0]: unknown key 'grants' (known: app_id, name, open, allow, precise_session_errors)"},
       {R"([1, 2])", "must be a JSON object, not an array"},
   };
   int i = 0;
