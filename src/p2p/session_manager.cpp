@@ -203,6 +203,28 @@ void SessionManager::path_up(SteamID peer, Path& p, transport::ConnectionId conn
   flush_out(peer, s, now);
 }
 
+// A relayed session whose punches now get through moves its one transport connection to the
+// direct address (the initiator decides, as for the first path; the responder's transport
+// follows the first authentic packet from there). The relay allocation is left to expire.
+void SessionManager::upgrade_to_direct(SteamID peer, Path& p, const Address& to, Instant now) {
+  if (auto st = host_.endpoint().migrate(p.conn, to, now); !st) {
+    logger("p2p")->debug("moving {} to {} failed: {}", peer.value(), to.to_string(), st.error().message);
+    return;
+  }
+  logger("p2p")->info("path to {} moved from the relay to direct {}", peer.value(), to.to_string());
+  if (auto it = shared_.sessions.find(peer); it != shared_.sessions.end()) follow_path_address(peer, p, it->second, to);
+}
+
+void SessionManager::follow_path_address(SteamID peer, Path& p, Session& s, const Address& now_at) {
+  if (now_at == p.addr || !now_at.is_set()) return;
+  const bool was_relayed = p.relayed;
+  p.addr = now_at;
+  p.relayed = is_virtual(now_at);
+  if (was_relayed && !p.relayed) logger("p2p")->info("path to {} is direct now: {}", peer.value(), now_at.to_string());
+  s.using_relay = p.relayed;
+  s.remote = p.relayed && p.relay ? p.relay->relay : now_at;
+}
+
 void SessionManager::drop_path(SteamID peer, Instant now, std::uint16_t close_code) {
   auto it = paths_.find(peer);
   if (it == paths_.end()) return;
@@ -292,6 +314,26 @@ void SessionManager::maybe_post_request(SteamID peer, Session& s, Instant now) {
 void SessionManager::on_connected(const transport::Connected& c, Instant now) {
   std::lock_guard lock(shared_.mu);
   const SteamID peer = c.peer.steam_id;
+  if (auto it = by_conn_.find(c.conn); !c.incoming && it != by_conn_.end() && it->second != peer) {
+    // Our handshake to the address that answered our punches reached a certificate for someone
+    // else: the player we dialed could not be authenticated there (error 0, p2p-api.md). Left
+    // as it was, the attempt would block every other path until the connect timeout (error 4).
+    const SteamID wanted = it->second;
+    logger("p2p")->warn("connection to {} for {} authenticated as {}: closing it", c.peer_address.to_string(),
+                        wanted.value(), peer.value());
+    (void)host_.endpoint().close(c.conn, kCloseReplaced, "unexpected peer", now);
+    by_conn_.erase(it);
+    auto pit = paths_.find(wanted);
+    if (pit == paths_.end() || pit->second->attempt != c.conn) return;
+    Path& p = *pit->second;
+    p.attempt = 0;
+    if (auto s = shared_.sessions.find(wanted); s != shared_.sessions.end() && s->second.state == State::connecting) {
+      fail(wanted, s->second, 0, now);
+      return;
+    }
+    if (p.next_working < p.working.size()) try_connect(wanted, p, p.working[p.next_working++], false, now);
+    return;
+  }
   if (!peer.BIndividualAccount() || peer == self_ || c.peer.app_id != app_id_) {
     // Another app's player (or a confused one) looks exactly like a peer that never answers.
     (void)host_.endpoint().close(c.conn, kCloseWrongApp, "not a player of this app", now);
@@ -570,7 +612,9 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
       if (std::find(p.remote.begin(), p.remote.end(), from) == p.remote.end() && p.remote.size() < 16)
         p.remote.push_back(from);  // peer-reflexive
     }
-    if (is_initiator(peer) && p.conn == 0) {
+    if (is_initiator(peer) && p.conn != 0 && p.relayed) {
+      upgrade_to_direct(peer, p, from, now);
+    } else if (is_initiator(peer) && p.conn == 0) {
       if (std::find(p.working.begin(), p.working.end(), from) == p.working.end()) p.working.push_back(from);
       if (p.attempt == 0 && p.next_working < p.working.size())
         try_connect(peer, p, p.working[p.next_working++], false, now);
@@ -655,6 +699,9 @@ void SessionManager::handle_timers(Instant now) {
       if (auto st = host_.endpoint().connection_stats(pit->second->conn)) {
         s.transport_unacked = st->queued_reliable_bytes;
         s.transport_unsent = st->queued_unreliable_bytes;
+        // The transport follows a peer that moved (the initiator took a relayed session
+        // direct, or a NAT rebinding): report where the session really goes.
+        follow_path_address(it->first, *pit->second, s, st->peer_address);
       }
     } else {
       s.transport_unacked = 0;
@@ -669,6 +716,10 @@ void SessionManager::handle_timers(Instant now) {
       if (p.relay && p.relayed && now >= p.next_bind) {
         send_bind(*p.relay);
         p.next_bind = now + kBindInterval;
+      }
+      if (p.relayed && p.remote_known && !p.relay_only(timing_) && now >= p.next_punch) {
+        punch(p, now);  // a direct path may open later (NAT state, a firewall rule lifted)
+        p.next_punch = now + timing_.upgrade_probe_interval;
       }
       continue;
     }
@@ -723,8 +774,11 @@ Instant SessionManager::next_deadline() const {
   }
   for (const auto& [peer, pp] : paths_) {
     const Path& p = *pp;
-    if (p.relay) next = std::min(next, p.next_bind);
-    if (p.conn != 0) continue;
+    if (p.relay && (p.conn == 0 || p.relayed)) next = std::min(next, p.next_bind);  // binds stop once direct
+    if (p.conn != 0) {
+      if (p.relayed && p.remote_known && !p.relay_only(timing_)) next = std::min(next, p.next_punch);
+      continue;
+    }
     next = std::min(next, p.give_up);
     if (p.remote_known)
       next = std::min(next, p.next_punch);

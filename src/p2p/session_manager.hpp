@@ -32,10 +32,11 @@ struct Timing {
   Duration pending_hold = secs(20);     // p2p_pending_hold
   Duration direct_timeout = secs(3);    // no direct path by then → relay (if allowed)
   Duration punch_interval = ms(250);
-  Duration offer_retry = secs(2);        // OFFER again while the peer has not answered
-  Duration request_name_wait = secs(2);  // hold a request this long for the requester's name
-  bool precise_errors = false;           // spec §5 precise_session_errors
-  bool relay_only = false;               // never go direct (hides this player's address from peers)
+  Duration upgrade_probe_interval = secs(1);  // punches while relayed: a direct path may open later
+  Duration offer_retry = secs(2);             // OFFER again while the peer has not answered
+  Duration request_name_wait = secs(2);       // hold a request this long for the requester's name
+  bool precise_errors = false;                // spec §5 precise_session_errors
+  bool relay_only = false;                    // never go direct (hides this player's address from peers)
 };
 
 // What the manager needs from its owner (the ServerSession).
@@ -107,6 +108,8 @@ class SessionManager final : public net::DatagramTap {
   void punch(Path& p, Instant now);
   void try_connect(SteamID peer, Path& p, const Address& to, bool relayed, Instant now);
   void path_up(SteamID peer, Path& p, transport::ConnectionId conn, const Address& addr, Instant now);
+  void upgrade_to_direct(SteamID peer, Path& p, const Address& to, Instant now);
+  void follow_path_address(SteamID peer, Path& p, Session& s, const Address& now_at);
   void drop_path(SteamID peer, Instant now, std::uint16_t close_code = 1);
   void flush_out(SteamID peer, Session& s, Instant now);
   void fail(SteamID peer, Session& s, int error, Instant now);

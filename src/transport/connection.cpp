@@ -215,6 +215,17 @@ Status Connection::close(std::uint16_t app_code, std::string_view message, Insta
   return {};
 }
 
+Status Connection::migrate(const Address& to, Instant now) {
+  if (state_ != State::established) return make_error(Errc::closed, "migrate: connection is not established");
+  if (to == peer_addr_) return {};
+  peer_addr_ = to;
+  // The peer moves its side on our next authentic packet (roaming, §10): send one now rather
+  // than wait for data or the keepalive.
+  ping_pending_ = true;
+  (void)now;
+  return {};
+}
+
 void Connection::finish_close(Instant now) {
   if (state_ != State::closing) return;
   enter_draining(close_reason_, close_app_code_, close_message_, false, true, now);
@@ -341,6 +352,7 @@ ConnectionStats Connection::stats() const {
   s.rtt_min = rtt_.min();
   s.rtt_variance = rtt_.variance();
   s.loss_rate = loss_rate_;
+  s.peer_address = peer_addr_;
   s.send_rate_bytes_per_s = cc_->bandwidth_bytes_per_s();
   s.pacing_rate_bytes_per_s = cc_->pacing_rate_bytes_per_s();
   s.cwnd_bytes = cc_->cwnd_bytes();

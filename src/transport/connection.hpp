@@ -90,6 +90,7 @@ class Connection final : private MessageSink {
   void on_timer(Instant now);
   Status send(int channel, SendType type, Bytes payload, Instant now);
   Status close(std::uint16_t app_code, std::string_view message, Instant now);
+  Status migrate(const Address& to, Instant now);  // see Endpoint::migrate
   // Ends a close() linger now (see Endpoint::finish_close).
   void finish_close(Instant now);
 

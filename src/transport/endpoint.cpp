@@ -180,6 +180,15 @@ class EndpointImpl final : public Endpoint {
     return s;
   }
 
+  Status migrate(ConnectionId conn, const Address& to, Instant now) override {
+    note_time(now);
+    Connection* c = find(conn);
+    if (!c) return make_error(Errc::not_connected, "migrate: unknown connection " + std::to_string(conn));
+    Status s = c->migrate(to, now);
+    after_call(c);
+    return s;
+  }
+
   Status finish_close(ConnectionId conn, Instant now) override {
     note_time(now);
     Connection* c = find(conn);

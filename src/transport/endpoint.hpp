@@ -102,6 +102,12 @@ class Endpoint {
   virtual Status send(ConnectionId conn, int channel, SendType type, Bytes payload, Instant now) = 0;
   // Graceful close: reliable data already queued is still delivered (bounded linger), then CLOSE.
   virtual Status close(ConnectionId conn, std::uint16_t app_code, std::string_view message, Instant now) = 0;
+  // Moves an established connection to another address of the same peer (a relayed P2P
+  // session that found a direct path): datagrams go to `to` from now on, starting with a PING,
+  // and the peer follows on its first authentic packet from there (docs/protocol.md §10
+  // roaming). Keys, streams and congestion state are kept. The caller vouches for `to`
+  // (a punch round trip proved it). Errors: not_connected (unknown id), closed (not established).
+  virtual Status migrate(ConnectionId conn, const Address& to, Instant now) = 0;
   // Cuts short the linger of a connection close() left waiting for acknowledgements: its CLOSE
   // goes out at the next poll_transmit and unacknowledged reliable data is abandoned (a server
   // shutting down must not wait on a peer that stopped reading). No-op for any other state.

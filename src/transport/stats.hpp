@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/address.hpp"
 #include "core/time.hpp"
 
 namespace kettle::transport {
@@ -32,6 +33,7 @@ struct ConnectionStats {
   std::uint64_t unreliable_dropped_on_close = 0;
   std::uint64_t unreliable_dropped_unread = 0;  // arrived while the poll_message queue was full
   std::uint64_t undelivered_bytes = 0;          // delivered to the endpoint's queue, not yet polled
+  Address peer_address;                         // where datagrams go now: follows the peer's roaming and migrate()
 };
 
 // Per-endpoint drop counters, one per reason a datagram is discarded.

@@ -234,6 +234,11 @@ table ip kettle_no_inbound_udp {
 NFT
 }
 
+# nl_unblock_inbound_udp ROUTER: lifts nl_block_inbound_udp (the network "gets better").
+nl_unblock_inbound_udp() {
+  nl_exec "$1" timeout 10 nft delete table ip kettle_no_inbound_udp || nl_fail "removing the no-inbound-UDP rule from $1 failed"
+}
+
 # nl_blocked_count ROUTER: packets the no-inbound-UDP rule has dropped so far.
 nl_blocked_count() {
   nl_exec "$1" timeout 10 nft list table ip kettle_no_inbound_udp | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'

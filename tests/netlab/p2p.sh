@@ -8,6 +8,8 @@
 #   firewalled   nat-a firewall + no inbound UDP from     alice, bob   relayed
 #                anything but 203.0.113.0/24, nat-b cone
 #   lan          nat-a cone (both players behind it)      alice, carol direct (10.1.0.x)
+#   upgrade      as firewalled, then the rule is lifted   alice, bob   relayed, then direct
+#                while alice keeps sending
 #
 # Each way (A -> B, then B -> A; the lower SteamID is the transport initiator, so both roles get
 # exercised), twice with fresh processes: B runs `kettle-cli listen --count 1 --accept all
@@ -30,10 +32,16 @@
 #     {"from":"7656...","channel":N,"size":N,"sha256":"..."} (flushed), then {"done":true,...}
 # `send --count N` sends the payload N times in one session (1,000 logins would not fit the
 # time budget).
+#
+# upgrade: a relayed session must move to a direct path that appears later. alice (the lower
+# SteamID: the transport initiator, who decides the path) sends 80 unreliable packets 0.2 s apart
+# to bob; once bob has received the first (necessarily through the relay: the rule is on and has
+# dropped punches), the rule is lifted. alice's final session state must be direct with bob's
+# public address, and >= 90% of the packets must arrive across the switch.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-case_name=${1:?usage: p2p.sh cone-cone|sym-sym|cone-sym|firewalled|lan}
+case_name=${1:?usage: p2p.sh cone-cone|sym-sym|cone-sym|firewalled|lan|upgrade}
 P2P_MIN_UNRELIABLE=${P2P_MIN_UNRELIABLE:-950}
 UNRELIABLE_COUNT=1000
 RELIABLE_BYTES=$((1 << 20))
@@ -45,12 +53,13 @@ case $case_name in
   cone-sym) nat_a=cone nat_b=symmetric expect=any ;;
   firewalled) nat_a=firewall nat_b=cone expect=relay ;;
   lan) nat_a=cone nat_b=cone expect=direct b=carol ;;
+  upgrade) nat_a=firewall nat_b=cone expect=direct ;;
   *) nl_fail "unknown case '$case_name'" ;;
 esac
 
 nl_init "p2p-$case_name"
 nl_up "$nat_a" "$nat_b"
-[[ $case_name == firewalled ]] && nl_block_inbound_udp nat-a
+[[ $case_name == firewalled || $case_name == upgrade ]] && nl_block_inbound_udp nat-a
 # shellcheck disable=SC2086  # NETLAB_SERVER_ARGS: extra server flags, word-split on purpose
 NL_SERVER_TIMEOUT=400 nl_server_start ${NETLAB_SERVER_ARGS:-}
 [[ -n $NL_RELAY ]] || nl_fail "kettle-server announced no relay (no relay=HOST:PORT in its listening line)"
@@ -178,6 +187,37 @@ one_way() {  # one_way FROM TO
   nl_log "$label: $unrel/$UNRELIABLE_COUNT arrived ($LISTEN_INFO)"
 }
 
+upgrade() {
+  local label="$a -> $b relayed, then direct" out deadline dropped unrel spid count=80
+  listen_start "$b" "$count"
+  NL_CLI_TIMEOUT=60 nl_cli_bg "$a" "$a" send --to "${sid[$b]}" --type 0 --bytes 100 --count "$count" \
+    --interval 0.2 --timeout 45 >"$NL_TMP/send-$a.out"
+  spid=$NL_PID
+  deadline=$(($(nl_ms) + 25000))
+  until grep -q '"sha256"' "$NL_TMP/listen-$b.out"; do
+    kill -0 "$spid" 2>/dev/null || nl_fail "$label: send ended before bob got a packet: $(tail -n 5 "$NL_TMP/cli-$a.log")"
+    (($(nl_ms) < deadline)) || nl_fail "$label: no packet reached $b within 25 s"
+    sleep 0.05
+  done
+  dropped=$(nl_blocked_count nat-a)
+  ((${dropped:-0} > 0)) || nl_fail "$label: the no-inbound-UDP rule dropped nothing before the first packet"
+  nl_log "$label: first packet arrived (relayed; the rule dropped $dropped datagrams); lifting the rule"
+  nl_unblock_inbound_udp nat-a
+  wait "$spid" || nl_fail "$label: send failed: $(tail -n 5 "$NL_TMP/cli-$a.log")"
+  out=$(cat "$NL_TMP/send-$a.out")
+  check_session "$label" "$out" "$a" "$b"
+  listen_collect "$label" "$a" "$b"
+  unrel=$(grep -c '"size": *100[,}]' <<<"$LINES" || true)
+  ((unrel * 10 >= count * 9)) || nl_fail "$label: only $unrel of $count packets arrived across the switch ($LISTEN_INFO)"
+  nl_log "$label: $unrel/$count arrived ($LISTEN_INFO)"
+}
+
+if [[ $case_name == upgrade ]]; then
+  upgrade
+  nl_server_stop
+  nl_log "PASS p2p $case_name"
+  exit 0
+fi
 one_way "$a" "$b"
 one_way "$b" "$a"
 if [[ $case_name == firewalled ]]; then

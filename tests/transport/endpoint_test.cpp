@@ -198,6 +198,34 @@ TEST_F(DropTest, RandomGarbageNeverHarmsTheConnection) {
 namespace kettle::transport {
 namespace {
 
+// A relayed P2P session that found a direct path: a moves its side, b follows a's new source.
+TEST(Endpoint, MigrateMovesTheConnectionAndThePeerFollows) {
+  Pair p(21);
+  const auto [ia, ib] = p.connect();
+  ASSERT_NE(ia, 0u);
+  const Address b_direct = Address::v4(0xC6336410, 5000);  // 198.51.100.16:5000
+  const Address a_direct = Address::v4(0xC6336411, 6000);
+  EXPECT_EQ(p.a->migrate(ia + 1000, b_direct, p.now).code(), Errc::not_connected);
+  p.addr_a = a_direct;  // each side's datagrams now come from its direct address
+  p.addr_b = b_direct;
+  ASSERT_TRUE(p.a->migrate(ia, b_direct, p.now));
+  EXPECT_EQ(p.a->connection_stats(ia)->peer_address, b_direct);
+  // The PING migrate() queues is enough for b to follow, with no application data.
+  ASSERT_TRUE(p.run_until([&] { return p.b->connection_stats(ib)->peer_address == a_direct; }, secs(2)));
+  EXPECT_EQ(p.last_to_from_a, b_direct);
+  // Both directions keep working on the same connection and streams.
+  const auto payload = test::make_payload(3, 1, 3000);
+  ASSERT_TRUE(p.a->send(ia, 3, SendType::reliable, payload, p.now));
+  ASSERT_TRUE(p.b->send(ib, 3, SendType::reliable, payload, p.now));
+  ASSERT_TRUE(p.run_until([&] { return p.msgs_a.size() == 1 && p.msgs_b.size() == 1; }));
+  EXPECT_EQ(p.msgs_b[0].data, payload);
+  EXPECT_EQ(p.last_to_from_b, a_direct);
+  EXPECT_EQ(p.last_to_from_a, b_direct);
+  EXPECT_EQ(p.a->connection_stats(ia)->peer_address, b_direct);
+  ASSERT_TRUE(p.a->close(ia, 0, "", p.now));
+  EXPECT_EQ(p.a->migrate(ia, Address::v4(0xC6336412, 7000), p.now).code(), Errc::closed);
+}
+
 // Many connections on one endpoint pair: each is routed, timed and scheduled
 // independently (deadline set + ready list), and closing some leaves the rest working.
 TEST(Endpoint, ManyConnectionsAreIndependent) {

@@ -55,8 +55,11 @@ class Pair {
   std::uint64_t seed() const { return seed_; }
 
   std::unique_ptr<Endpoint> a, b;
-  const Address addr_a = Address::loopback_v4(40001);
-  const Address addr_b = Address::loopback_v4(40002);
+  // Where each side's datagrams appear to come from; a test may move a side (roaming). The
+  // harness delivers by direction, whatever address a datagram was sent to (last_to_*).
+  Address addr_a = Address::loopback_v4(40001);
+  Address addr_b = Address::loopback_v4(40002);
+  Address last_to_from_a, last_to_from_b;
   Instant now = Instant{} + secs(1);
   Link a_to_b, b_to_a;
   // Return false to drop a datagram before the link sees it (counted in filtered).
@@ -150,6 +153,7 @@ class Pair {
  private:
   void drain_one(Endpoint& e, bool is_a) {
     while (auto t = e.poll_transmit(now, buf_)) {
+      (is_a ? last_to_from_a : last_to_from_b) = t->to;
       const std::size_t seg = t->segment_size ? t->segment_size : t->size;
       for (std::size_t off = 0; off < t->size; off += seg) {
         Datagram d{is_a,

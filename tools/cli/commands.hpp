@@ -26,6 +26,7 @@ struct SendOptions {
   std::optional<std::string> file;
   std::optional<std::uint64_t> bytes;  // that many bytes of pattern_byte(i)
   std::uint64_t count = 1;             // the payload is sent this many times
+  double interval_s = 0;               // between two of those sends (a game's tick; 0: back to back)
   double timeout_s = 30;               // for the whole send, acknowledgement included
 };
 

@@ -63,6 +63,9 @@ std::optional<int> parse_command_options(kettle::cli::Options& o, int argc, char
     text->excludes(file)->excludes(bytes);
     file->excludes(bytes);
     cmd.add_option("--count", s.count, "send the payload this many times")->capture_default_str();
+    cmd.add_option("--interval", s.interval_s, "seconds between two sends of --count (a game's tick)")
+        ->check(CLI::Range(0.0, 60.0))
+        ->capture_default_str();
     cmd.add_option("--timeout", s.timeout_s, "seconds for the whole send, acknowledgement included")
         ->check(CLI::Range(0.1, 3600.0))
         ->capture_default_str();

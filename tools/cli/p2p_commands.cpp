@@ -158,6 +158,13 @@ Outcome run_send(Client& c, const SendOptions& o, const std::vector<std::uint8_t
 
   std::uint64_t sent = 0;
   for (std::uint64_t i = 0; i < o.count; ++i) {
+    if (i > 0 && o.interval_s > 0) {
+      // Keeps the client running (callbacks, failures) while it waits for the next tick.
+      const auto tick = std::min(after_seconds(o.interval_s), deadline);
+      (void)pump_until(c, tick, [&] { return failed.has_value(); });
+      if (failed) return failure();
+      if (Clock::now() >= deadline) return timed_out("sending --count packets --interval apart");
+    }
     auto type = static_cast<EP2PSend>(o.type);
     if (type == k_EP2PSendUnreliableNoDelay) {
       // NoDelay data is dropped unless it can go out at once (Steam's rule, kept by Kettle): the
