@@ -111,13 +111,18 @@ std::size_t TransportDriver::wrap_virtual(const transport::Transmit& t, MutBytes
     std::memmove(base + i * (seg + h) + h, base + i * seg, len);
     std::memcpy(base + i * (seg + h), header.data(), h);
   }
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t len = std::min(seg, t.size - i * seg) + h;
-    pending_.push_back(OutDatagram{real_to, Bytes(base + i * (seg + h), len), 0});
-    used = i * (seg + h) + len;
+  // The wrapped segments lie back to back at stride seg + h, only the last may be shorter: the
+  // layout GSO wants, so they still leave in few sendmsg calls. A run is kept under the 64 KiB
+  // a UDP GSO send may carry (the headers grew it).
+  const std::size_t stride = seg + h;
+  const std::size_t per_run = n == 1 ? 1 : std::max<std::size_t>(1, kGsoMaxBytes / stride);
+  const std::size_t total = (n - 1) * stride + (t.size - (n - 1) * seg) + h;
+  for (std::size_t first = 0; first < n; first += per_run) {
+    const std::size_t start = first * stride;
+    const std::size_t len = std::min(total, (first + per_run) * stride) - start;
+    pending_.push_back(OutDatagram{real_to, Bytes(base + start, len), len > stride ? stride : 0});
   }
-  return used;
+  return total;
 }
 
 Status TransportDriver::flush(Instant now) {
