@@ -39,6 +39,8 @@ class RelaySocket {
  private:
   RelaySocket(net::EventLoop& loop, net::UdpSocket socket, const RelayLimits& limits);
   void on_readable();
+  void append_forward(const Address& to, Bytes bytes);
+  static std::size_t segments(const net::OutDatagram& d);
   void send_forwards();
 
   net::EventLoop& loop_;
