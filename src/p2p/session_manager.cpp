@@ -8,55 +8,11 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "p2p/session_path.hpp"
 
 namespace kettle::p2p {
 
-namespace {
-
-// Transport CLOSE app codes on P2P connections (docs/protocol.md §14).
-constexpr std::uint16_t kCloseSession = 1;   // the peer closed its session (or shut down)
-constexpr std::uint16_t kCloseReplaced = 2;  // a newer connection from the same peer took over
-constexpr std::uint16_t kCloseWrongApp = 3;  // the peer runs another app
-constexpr std::uint16_t kCloseIgnored = 4;   // the request was not accepted (hold expired or closed)
-
-constexpr std::uint8_t kRelayTo = 0x10;
-constexpr std::uint8_t kRelayFrom = 0x11;
-constexpr std::size_t kRelayToHeader = 2 + 8 + 16;
-constexpr std::size_t kRelayFromHeader = 2 + 8;
-constexpr Duration kBindInterval = secs(5);
-// fd6b:6574:746c:6500::/64 ("kettle"): virtual addresses of peers behind the relay.
-constexpr std::array<std::uint8_t, 8> kVirtualPrefix = {0xfd, 0x6b, 0x65, 0x74, 0x74, 0x6c, 0x65, 0x00};
-
-std::uint64_t random_id() {
-  std::uint64_t v = 0;
-  while (v == 0) randombytes_buf(&v, sizeof v);
-  return v;
-}
-
-}  // namespace
-
-struct SessionManager::Path {
-  std::uint64_t own_id = 0;        // the id we put in OFFER/ANSWER and punches
-  std::vector<std::uint64_t> ids;  // every id registered for this peer in by_session_id_
-  std::vector<Address> remote;     // the peer's candidates, then peer-reflexive ones
-  bool remote_known = false;
-  bool remote_allows_relay = true;
-  bool remote_relay_only = false;
-  bool relay_only(const Timing& t) const { return t.relay_only || remote_relay_only; }
-  transport::ConnectionId conn = 0;     // the path in use
-  transport::ConnectionId attempt = 0;  // initiator: handshake in flight
-  std::vector<Address> working;         // answered a punch, in order (initiator's connect targets)
-  std::size_t next_working = 0;
-  Address addr;
-  bool relayed = false;
-  Instant give_up = kInstantNever;
-  Instant next_punch = kInstantNever;
-  Instant next_offer = kInstantNever;
-  Instant direct_deadline = kInstantNever;
-  bool relay_requested = false;
-  std::optional<RelayGrant> relay;
-  Instant next_bind = kInstantNever;
-};
+using namespace detail;  // NOLINT(google-build-using-namespace): this directory's own constants
 
 SessionManager::SessionManager(Shared& shared, Host& host, Timing timing)
     : shared_(shared), host_(host), timing_(timing) {}
@@ -338,6 +294,12 @@ void SessionManager::on_connected(const transport::Connected& c, Instant now) {
     // Another app's player (or a confused one) looks exactly like a peer that never answers.
     (void)host_.endpoint().close(c.conn, kCloseWrongApp, "not a player of this app", now);
     by_conn_.erase(c.conn);
+    // Our own attempt must not stay "in flight": other answered addresses may still work.
+    if (auto pit = paths_.find(peer); !c.incoming && pit != paths_.end() && pit->second->attempt == c.conn) {
+      Path& p = *pit->second;
+      p.attempt = 0;
+      if (p.next_working < p.working.size()) try_connect(peer, p, p.working[p.next_working++], false, now);
+    }
     return;
   }
   if (!c.incoming) {
@@ -513,133 +475,6 @@ void SessionManager::on_signal_failed(SteamID to, SignalFailure why, Instant now
   if (!timing_.precise_errors) return;
   if (why == SignalFailure::not_logged_on) fail(to, it->second, 3, now);
   if (why == SignalFailure::not_running_app) fail(to, it->second, 1, now);
-}
-
-// ---- relay ----
-
-Address SessionManager::virtual_address(std::uint64_t allocation) const {
-  Address a;
-  a.family = Address::Family::v6;
-  std::copy(kVirtualPrefix.begin(), kVirtualPrefix.end(), a.ip.begin());
-  store_le64(a.ip.data() + 8, allocation);
-  a.port = 1;
-  return a;
-}
-
-bool SessionManager::is_virtual(const Address& to) const {
-  return to.family == Address::Family::v6 && std::equal(kVirtualPrefix.begin(), kVirtualPrefix.end(), to.ip.begin());
-}
-
-std::size_t SessionManager::wrap_header(const Address& to, MutBytes header, Address& real_to) {
-  const std::uint64_t allocation = load_le64(to.ip.data() + 8);
-  auto owner = by_allocation_.find(allocation);
-  if (owner == by_allocation_.end() || header.size() < kRelayToHeader) return 0;
-  auto p = paths_.find(owner->second);
-  if (p == paths_.end() || !p->second->relay) return 0;
-  const RelayGrant& g = *p->second->relay;
-  header[0] = kRelayTo;
-  header[1] = 1;
-  store_le64(header.data() + 2, g.allocation);
-  std::memcpy(header.data() + 10, g.token.data(), g.token.size());
-  real_to = g.relay;
-  return kRelayToHeader;
-}
-
-void SessionManager::send_bind(const RelayGrant& g) {
-  std::array<std::uint8_t, kRelayToHeader> bind{};
-  Address to;
-  if (wrap_header(virtual_address(g.allocation), bind, to) == kRelayToHeader) host_.send_raw(bind, to);
-}
-
-void SessionManager::on_relay_allocated(const RelayGrant& grant, Instant now) {
-  std::lock_guard lock(shared_.mu);
-  auto it = paths_.find(grant.peer);
-  if (it == paths_.end() || it->second->conn != 0) return;  // a direct path won meanwhile
-  Path& p = *it->second;
-  p.relay = grant;
-  by_allocation_[grant.allocation] = grant.peer;
-  send_bind(grant);  // bind
-  p.next_bind = now + kBindInterval;
-  try_connect(grant.peer, p, virtual_address(grant.allocation), true, now);
-}
-
-void SessionManager::on_relay_offer(const RelayGrant& grant, Instant now) {
-  std::lock_guard lock(shared_.mu);
-  Path& p = path_for(grant.peer, now);
-  if (p.relay) by_allocation_.erase(p.relay->allocation);
-  p.relay = grant;
-  by_allocation_[grant.allocation] = grant.peer;
-  send_bind(grant);  // bind, so the relay knows where we are
-  p.next_bind = now + kBindInterval;
-  replay_early_relay(grant, now);
-}
-
-void SessionManager::replay_early_relay(const RelayGrant& grant, Instant now) {
-  for (auto it = early_relay_.begin(); it != early_relay_.end();) {
-    if (it->allocation == grant.allocation && it->from == grant.relay) {
-      host_.endpoint().on_datagram(it->payload, virtual_address(grant.allocation), now);
-      it = early_relay_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void SessionManager::on_relay_failed(SteamID peer, Instant now) {
-  std::lock_guard lock(shared_.mu);
-  (void)now;
-  logger("p2p")->info("relay to {} refused by the server; direct attempts continue", peer.value());
-}
-
-// ---- datagrams outside the transport ----
-
-bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now, Bytes& inner, Address& inner_from) {
-  if (datagram.empty()) return false;
-  if (datagram[0] == kPunchType) {
-    auto punch_msg = decode_punch(datagram);
-    if (!punch_msg || timing_.relay_only) return true;  // relay-only: never reveal we are here
-    logger("p2p")->debug("{} from {}", punch_msg->pong ? "pong" : "punch", from.to_string());
-    std::lock_guard lock(shared_.mu);
-    auto owner = by_session_id_.find(punch_msg->session);
-    if (owner == by_session_id_.end()) return true;
-    const SteamID peer = owner->second;
-    auto pit = paths_.find(peer);
-    if (pit == paths_.end()) return true;
-    Path& p = *pit->second;
-    if (p.relay_only(timing_)) return true;
-    if (!punch_msg->pong) {
-      host_.send_raw(encode(Punch{punch_msg->session, true}), from);
-      if (std::find(p.remote.begin(), p.remote.end(), from) == p.remote.end() && p.remote.size() < 16)
-        p.remote.push_back(from);  // peer-reflexive
-    }
-    if (is_initiator(peer) && p.conn != 0 && p.relayed) {
-      upgrade_to_direct(peer, p, from, now);
-    } else if (is_initiator(peer) && p.conn == 0) {
-      if (std::find(p.working.begin(), p.working.end(), from) == p.working.end()) p.working.push_back(from);
-      if (p.attempt == 0 && p.next_working < p.working.size())
-        try_connect(peer, p, p.working[p.next_working++], false, now);
-    }
-    return true;
-  }
-  if (datagram[0] == kRelayFrom) {
-    if (datagram.size() <= kRelayFromHeader || datagram[1] != 1) return true;
-    const std::uint64_t allocation = load_le64(datagram.data() + 2);
-    auto owner = by_allocation_.find(allocation);
-    if (owner == by_allocation_.end()) {
-      std::erase_if(early_relay_, [&](const EarlyRelay& e) { return now - e.at > secs(2); });
-      if (early_relay_.size() < 16) {
-        const Bytes payload = datagram.subspan(kRelayFromHeader);
-        early_relay_.push_back(EarlyRelay{allocation, from, now, {payload.begin(), payload.end()}});
-      }
-      return true;
-    }
-    auto pit = paths_.find(owner->second);
-    if (pit == paths_.end() || !pit->second->relay || !(pit->second->relay->relay == from)) return true;
-    inner = datagram.subspan(kRelayFromHeader);
-    inner_from = virtual_address(allocation);
-    return false;
-  }
-  return false;
 }
 
 // ---- API changes and timers ----
