@@ -136,8 +136,15 @@ bool Networking::ReadP2PPacket(void* dest, uint32 dest_size, uint32* msg_size, S
   std::memcpy(dest, pkt.data.data(), n);
   if (msg_size != nullptr) *msg_size = static_cast<uint32>(n);
   if (remote != nullptr) *remote = pkt.from;
-  if (auto it = m.p2p.sessions.find(pkt.from); it != m.p2p.sessions.end())
-    it->second.unread_bytes -= std::min(it->second.unread_bytes, pkt.data.size());
+  if (auto it = m.p2p.sessions.find(pkt.from); it != m.p2p.sessions.end()) {
+    p2p::Session& s = it->second;
+    s.unread_bytes -= std::min(s.unread_bytes, pkt.data.size());
+    if (s.read_paused && s.unread_bytes < p2p::kResumeUnreadBytes) {
+      s.read_paused = false;  // the manager resumes the connection on its next step
+      m.p2p.dirty.push_back(pkt.from);
+      m.wake();
+    }
+  }
   return true;
 }
 

@@ -144,6 +144,7 @@ void SessionManager::path_up(SteamID peer, Path& p, transport::ConnectionId conn
     by_conn_.erase(p.attempt);
   }
   p.attempt = 0;
+  if (p.conn != conn) p.read_paused = false;  // a new connection starts unpaused
   p.conn = conn;
   p.addr = addr;
   p.relayed = is_virtual(addr);
@@ -156,6 +157,7 @@ void SessionManager::path_up(SteamID peer, Path& p, transport::ConnectionId conn
   s.path_up = true;
   s.using_relay = p.relayed;
   s.remote = p.relayed && p.relay ? p.relay->relay : addr;
+  apply_read_pause(peer, s, now);
   flush_out(peer, s, now);
 }
 
@@ -246,12 +248,30 @@ void SessionManager::send_accept(SteamID peer, Instant now) {
 }
 
 void SessionManager::deliver(SteamID peer, Session& s, int channel, std::vector<std::uint8_t>&& data, bool reliable) {
-  // Above the unread cap unreliable data is dropped; reliable data is kept (the transport has
-  // no per-connection read pause yet, so dropping it would break the reliability promise).
+  // Above the unread cap unreliable data is dropped; reliable data is kept: it was acknowledged
+  // already (at most what was in flight when delivery paused, see apply_read_pause).
   if (!reliable && s.unread_bytes + data.size() > kMaxUnreadBytes) return;
   s.unread_bytes += data.size();
   s.open_channels.set(static_cast<std::size_t>(channel));
   shared_.readable[static_cast<std::size_t>(channel)].push_back(Packet{peer, channel, std::move(data)});
+}
+
+// Spec §2.7: over the unread cap (or, unaccepted, the held cap) delivery from the user pauses —
+// the transport stops acknowledging its reliable data, so the sender's queue fills and its
+// SendP2PPacket pushes back — and resumes once the game has read it down to half the cap.
+void SessionManager::apply_read_pause(SteamID peer, Session& s, Instant now) {
+  const bool pending = s.state == State::pending_incoming;
+  if (pending ? s.held_bytes >= kMaxHeldBytes : s.unread_bytes >= kMaxUnreadBytes) {
+    s.read_paused = true;
+  } else if (s.read_paused && (pending ? s.held_bytes < kMaxHeldBytes : s.unread_bytes < kResumeUnreadBytes)) {
+    s.read_paused = false;
+  }
+  auto pit = paths_.find(peer);
+  if (pit == paths_.end() || pit->second->conn == 0) return;
+  Path& p = *pit->second;
+  if (p.read_paused == s.read_paused) return;
+  if (host_.endpoint().set_read_paused(p.conn, s.read_paused, now)) p.read_paused = s.read_paused;
+  logger("p2p")->debug("delivery from {} {}", peer.value(), s.read_paused ? "paused (unread cap)" : "resumed");
 }
 
 void SessionManager::maybe_post_request(SteamID peer, Session& s, Instant now) {
@@ -406,6 +426,7 @@ void SessionManager::on_message_locked(transport::Message& m, Instant now) {
       s.held_bytes += m.data.size();
       s.held.push_back(Packet{peer, m.channel, std::move(m.data)});
       maybe_post_request(peer, s, now);
+      apply_read_pause(peer, s, now);
       return;
     case State::pre_accepted:
     case State::connecting:
@@ -417,6 +438,7 @@ void SessionManager::on_message_locked(transport::Message& m, Instant now) {
       break;
   }
   deliver(peer, s, m.channel, std::move(m.data), m.reliable);
+  if (s.unread_bytes >= kMaxUnreadBytes) apply_read_pause(peer, s, now);
 }
 
 // ---- signaling ----
@@ -515,6 +537,7 @@ void SessionManager::handle_dirty(Instant now) {
       if (p.conn == 0) start_path(peer, p, now);
       flush_out(peer, s, now);
     }
+    apply_read_pause(peer, s, now);  // reads below the cap, or an accept that moved held data
   }
 }
 

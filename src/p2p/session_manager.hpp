@@ -115,6 +115,7 @@ class SessionManager final : public net::DatagramTap {
   void fail(SteamID peer, Session& s, int error, Instant now);
   void activate(SteamID peer, Session& s, Instant now);
   void deliver(SteamID peer, Session& s, int channel, std::vector<std::uint8_t>&& data, bool reliable);
+  void apply_read_pause(SteamID peer, Session& s, Instant now);
   void maybe_post_request(SteamID peer, Session& s, Instant now);
   void send_accept(SteamID peer, Instant now);
   void handle_api_closes(Instant now);

@@ -59,6 +59,7 @@ struct SessionManager::Path {
   bool relay_requested = false;
   std::optional<RelayGrant> relay;
   Instant next_bind = kInstantNever;
+  bool read_paused = false;  // what we last told the transport for `conn` (Session::read_paused wants)
 };
 
 }  // namespace kettle::p2p

@@ -20,9 +20,10 @@
 namespace kettle::p2p {
 
 inline constexpr int kChannels = 256;
-inline constexpr std::size_t kMaxQueuedSendBytes = 4u << 20;  // per user (spec §0.7)
-inline constexpr std::size_t kMaxUnreadBytes = 8u << 20;      // per user
-inline constexpr std::size_t kMaxHeldBytes = 1u << 20;        // per unaccepted user (+ one message)
+inline constexpr std::size_t kMaxQueuedSendBytes = 4u << 20;            // per user (spec §0.7)
+inline constexpr std::size_t kMaxUnreadBytes = 8u << 20;                // per user
+inline constexpr std::size_t kMaxHeldBytes = 1u << 20;                  // per unaccepted user (+ one message)
+inline constexpr std::size_t kResumeUnreadBytes = kMaxUnreadBytes / 2;  // paused delivery resumes below
 
 // The spec's states (p2p-api.md §2.5); `none` is "no record".
 enum class State : std::uint8_t { pending_incoming, pre_accepted, connecting, active, remote_closed, failed };
@@ -50,6 +51,9 @@ struct Session {
   std::vector<Packet> held;  // pending_incoming: data waiting for accept
   std::size_t held_bytes = 0;
   std::size_t unread_bytes = 0;  // readable, not yet read (all channels)
+  // Delivery from this user is paused (spec §2.7: over the unread or held cap); reads that
+  // bring unread_bytes under kResumeUnreadBytes mark the session dirty so the manager resumes.
+  bool read_paused = false;
   std::bitset<kChannels> open_channels;
   // Path facts for GetP2PSessionState, written by the SessionManager.
   bool path_up = false;

@@ -90,7 +90,8 @@ class Connection final : private MessageSink {
   void on_timer(Instant now);
   Status send(int channel, SendType type, Bytes payload, Instant now);
   Status close(std::uint16_t app_code, std::string_view message, Instant now);
-  Status migrate(const Address& to, Instant now);  // see Endpoint::migrate
+  Status migrate(const Address& to, Instant now);                        // see Endpoint::migrate
+  void set_read_paused(bool paused) noexcept { read_paused_ = paused; }  // see Endpoint::set_read_paused
   // Ends a close() linger now (see Endpoint::finish_close).
   void finish_close(Instant now);
 
@@ -114,7 +115,9 @@ class Connection final : private MessageSink {
   // Delivered-but-unpolled bytes at or above max_recv_buffer_bytes: new DATAGRAMs are dropped
   // (counted) and new STREAM frames refused (packet unacked, resent later), so an application
   // that stops polling bounds its queue at the limit plus one message and one packet.
-  bool delivery_queue_full() const noexcept { return undelivered_bytes_ >= ctx_.config.max_recv_buffer_bytes; }
+  bool delivery_queue_full() const noexcept {
+    return read_paused_ || undelivered_bytes_ >= ctx_.config.max_recv_buffer_bytes;
+  }
 
   struct Channel {
     explicit Channel(int ch) : recv(ch) {}
@@ -184,6 +187,7 @@ class Connection final : private MessageSink {
   EndpointContext& ctx_;
   const ConnectionId id_;
   Address peer_addr_;
+  bool read_paused_ = false;  // the application's own queue is full: flow control as when delivery_queue_full
   const bool incoming_;
   State state_;
   Rng rng_;

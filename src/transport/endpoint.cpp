@@ -189,6 +189,14 @@ class EndpointImpl final : public Endpoint {
     return s;
   }
 
+  Status set_read_paused(ConnectionId conn, bool paused, Instant now) override {
+    note_time(now);
+    Connection* c = find(conn);
+    if (!c) return make_error(Errc::not_connected, "set_read_paused: unknown connection " + std::to_string(conn));
+    c->set_read_paused(paused);
+    return {};
+  }
+
   Status finish_close(ConnectionId conn, Instant now) override {
     note_time(now);
     Connection* c = find(conn);

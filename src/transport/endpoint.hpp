@@ -108,6 +108,12 @@ class Endpoint {
   // roaming). Keys, streams and congestion state are kept. The caller vouches for `to`
   // (a punch round trip proved it). Errors: not_connected (unknown id), closed (not established).
   virtual Status migrate(ConnectionId conn, const Address& to, Instant now) = 0;
+  // Pauses (or resumes) delivery on one connection, for an application that queues messages
+  // itself and has too many unread from this peer: new reliable data is not acknowledged (the
+  // peer holds it and resends later, so its send buffer fills and its send() pushes back) and
+  // new unreliable data is dropped, exactly as when the endpoint's own delivery queue is full
+  // (docs/protocol.md §7.6). Errors: not_connected (unknown id).
+  virtual Status set_read_paused(ConnectionId conn, bool paused, Instant now) = 0;
   // Cuts short the linger of a connection close() left waiting for acknowledgements: its CLOSE
   // goes out at the next poll_transmit and unacknowledged reliable data is abandoned (a server
   // shutting down must not wait on a peer that stopped reading). No-op for any other state.

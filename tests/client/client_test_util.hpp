@@ -87,6 +87,13 @@ inline std::unique_ptr<Client> logged_in(const ClientConfig& cfg) {
 }
 
 // Reads the oldest readable P2P packet on `channel` into `out` (sized to it); false if none.
+// n bytes that differ per seed and per position (so a reordered or mixed-up message shows).
+inline std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 31 + (i >> 8));
+  return v;
+}
+
 inline bool read_one(Client& c, int channel, std::vector<std::uint8_t>& out, SteamID& from) {
   uint32 size = 0;
   if (!c.networking().IsP2PPacketAvailable(&size, channel)) return false;

@@ -164,6 +164,65 @@ TEST(NetworkingSession, PreciseErrorsWithoutTheServersConsentEndInTimeout) {
   for (const auto& f : fails) EXPECT_EQ(f.m_eP2PSessionError, k_EP2PSessionErrorTimeout);
 }
 
+// Spec §2.7: a game that stops reading one user holds at most the unread cap from them; the
+// sender is pushed back (its queue stays full) instead of data being lost, and everything
+// arrives, in order, once the game reads again. The session never fails over it.
+TEST(NetworkingSession, AReaderThatFallsBehindPausesTheSenderAndLosesNothing) {
+  auto server = start_server();
+  auto cb = config_for(*server, "bob");
+  cb.manual_pump = true;  // bob's network moves only when pumped: what he holds can be counted
+  auto alice = logged_in(config_for(*server, "alice"));
+  auto bob = logged_in(cb);
+  const SteamID a = alice->GetSteamID(), b = bob->GetSteamID();
+  ASSERT_TRUE(bob->networking().AcceptP2PSessionWithUser(a));
+  constexpr std::size_t kMsg = 1 << 20;
+  constexpr int kMax = 40;  // far more than the 8 MiB cap + alice's 4 MiB queue + what is in flight
+  auto message = [&](int i) { return pattern(kMsg, static_cast<std::uint8_t>(i)); };
+  int queued = 0;
+  bool pushed_back = false;
+  // alice queues 1 MiB messages while bob's client runs but the game never reads; stalling
+  // at a full queue for a second (nothing drains it) is the push back.
+  while (queued < kMax && !pushed_back) {
+    const auto m = message(queued);
+    if (alice->networking().SendP2PPacket(b, m.data(), kMsg, k_EP2PSendReliable, 1)) {
+      ++queued;
+      continue;
+    }
+    pushed_back = !run_until(
+        {alice.get(), bob.get()},
+        [&] { return alice->networking().SendP2PPacket(b, m.data(), kMsg, k_EP2PSendReliable, 1) && ++queued; },
+        std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(pushed_back) << "alice queued all " << kMax << " MiB: nothing pushed back";
+  EXPECT_GT(alice->networking().GetP2PUnacknowledgedBytes(b), 0u);
+  // What bob holds now (his network does not move while he reads without pumping).
+  std::size_t held = 0;
+  int next = 0;
+  std::vector<std::uint8_t> got;
+  SteamID from;
+  while (read_one(*bob, 1, got, from)) {
+    EXPECT_TRUE(got == message(next)) << "message " << next;
+    held += got.size();
+    ++next;
+  }
+  EXPECT_GE(held, 7u * kMsg) << "delivery paused well before the cap";
+  EXPECT_LE(held, 8u * kMsg + 2u * kMsg) << "the 8 MiB cap, plus what was already in flight";
+  // Reading resumes delivery: the rest arrives in order, byte-exact, and alice's backlog drains.
+  ASSERT_TRUE(run_until(
+      {alice.get(), bob.get()},
+      [&] {
+        while (read_one(*bob, 1, got, from)) {
+          EXPECT_TRUE(got == message(next)) << "message " << next;
+          ++next;
+        }
+        return next == queued && alice->networking().GetP2PUnacknowledgedBytes(b) == 0;
+      },
+      std::chrono::seconds(30)))
+      << next << " of " << queued << " read";
+  EXPECT_TRUE(active(*alice, b));
+  EXPECT_TRUE(active(*bob, a));
+}
+
 TEST(NetworkingSession, HundredConcurrentSessionsOnOneClient) {
   auto server = start_server();
   auto hub = logged_in(config_for(*server, "hub"));

@@ -40,12 +40,6 @@ struct Pair {
   }
 };
 
-std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
-  std::vector<std::uint8_t> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 31 + (i >> 8));
-  return v;
-}
-
 TEST(Networking, FirstSendRaisesRequestAndDataWaitsForAccept) {
   Pair p;
   const SteamID alice = p.alice->GetSteamID(), bob = p.bob->GetSteamID();
