@@ -97,8 +97,8 @@ Result<bool> TransportDriver::send_pending() {
 }
 
 std::size_t TransportDriver::wrap_virtual(const transport::Transmit& t, MutBytes buf) {
-  // Segments are moved back, last first, to open a gap for each header; then each wrapped
-  // segment is one ordinary datagram to the real address (sent and retried like any other).
+  // Segments are moved back, last first, to open a gap for each header; each wrapped segment is
+  // then one datagram to the real address.
   std::array<std::uint8_t, DatagramTap::kMaxTapHeader> header{};
   Address real_to;
   const std::size_t h = tap_->wrap_header(t.to, header, real_to);
@@ -112,16 +112,11 @@ std::size_t TransportDriver::wrap_virtual(const transport::Transmit& t, MutBytes
     std::memcpy(base + i * (seg + h), header.data(), h);
   }
   // The wrapped segments lie back to back at stride seg + h, only the last may be shorter: the
-  // layout GSO wants, so they still leave in few sendmsg calls. A run is kept under the 64 KiB
-  // a UDP GSO send may carry (the headers grew it).
+  // layout GSO wants, so they still leave in few sendmsg calls (send_batch splits runs at the
+  // GSO limits).
   const std::size_t stride = seg + h;
-  const std::size_t per_run = n == 1 ? 1 : std::max<std::size_t>(1, kGsoMaxBytes / stride);
   const std::size_t total = (n - 1) * stride + (t.size - (n - 1) * seg) + h;
-  for (std::size_t first = 0; first < n; first += per_run) {
-    const std::size_t start = first * stride;
-    const std::size_t len = std::min(total, (first + per_run) * stride) - start;
-    pending_.push_back(OutDatagram{real_to, Bytes(base + start, len), len > stride ? stride : 0});
-  }
+  pending_.push_back(OutDatagram{real_to, Bytes(base, total), n > 1 ? stride : 0});
   return total;
 }
 
