@@ -6,8 +6,8 @@
 // varint length then UTF-8 bytes; lists are a varint count then the items. Unknown kinds,
 // trailing bytes and out-of-range lengths are errors: decode() is fuzzed (fuzz/control).
 //
-// Later issues (lobbies, ...) add kinds; a peer that receives a kind it does not know
-// answers Error{unsupported} to a request and ignores a notification.
+// Lobby messages (§15) are declared in lobby_messages.hpp. Later issues add kinds; a peer that receives a kind it does
+// not know answers Error{unsupported} to a request and ignores a notification.
 #pragma once
 
 #include <array>
@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "control/lobby_messages.hpp"
 #include "core/address.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -190,9 +191,15 @@ struct RelayOffer {  // notification to the peer (member 1) of a new allocation
   friend bool operator==(const RelayOffer&, const RelayOffer&) = default;
 };
 
-using Body = std::variant<Login, RefreshCertificate, SetPersonaName, GetPersonas, ListOnline, SendSignal, Logout,
-                          AllocateRelay, LoginOk, CertificateIssued, Ok, ErrorReply, Personas, OnlineList,
-                          PersonaChanged, SignalFrom, RelayAllocated, RelayOffer>;
+using Body = std::variant<
+    // requests, kinds 0x01..
+    Login, RefreshCertificate, SetPersonaName, GetPersonas, ListOnline, SendSignal, Logout, AllocateRelay, CreateLobby,
+    JoinLobby, LeaveLobby, SetLobbyData, SetLobbyMemberData, SetLobbySetting, SendLobbyChat, RequestLobbyList,
+    RequestLobbyData, InviteToLobby, SendJoinIntent,
+    // replies and notifications, kinds 0x81..
+    LoginOk, CertificateIssued, Ok, ErrorReply, Personas, OnlineList, PersonaChanged, SignalFrom, RelayAllocated,
+    RelayOffer, LobbyEntered, LobbyMemberUpdate, LobbyDataUpdate, LobbyChat, LobbyList, LobbyData, LobbyInvite,
+    LobbyJoinRequested, LobbyKicked>;
 
 struct Message {
   std::uint32_t request_id = 0;
@@ -201,8 +208,8 @@ struct Message {
 };
 
 // Wire kinds (docs/protocol.md §12.2): requests 0x01.., replies and notifications 0x81...
-// Kind k is the Body alternative with index k - 0x01 (requests) or k - 0x81 + 8 (server): new
-// request kinds go after the last request, new server kinds at the end.
+// Kind k is the Body alternative with index k - 0x01 (requests) or k - 0x81 + 19 (server): new
+// request kinds go after the last request, new server kinds at the end, so no kind ever changes.
 inline constexpr std::uint8_t kKindLogin = 0x01;
 inline constexpr std::uint8_t kKindRefreshCertificate = 0x02;
 inline constexpr std::uint8_t kKindSetPersonaName = 0x03;
@@ -211,6 +218,17 @@ inline constexpr std::uint8_t kKindListOnline = 0x05;
 inline constexpr std::uint8_t kKindSendSignal = 0x06;
 inline constexpr std::uint8_t kKindLogout = 0x07;
 inline constexpr std::uint8_t kKindAllocateRelay = 0x08;
+inline constexpr std::uint8_t kKindCreateLobby = 0x09;  // lobbies: §15
+inline constexpr std::uint8_t kKindJoinLobby = 0x0a;
+inline constexpr std::uint8_t kKindLeaveLobby = 0x0b;
+inline constexpr std::uint8_t kKindSetLobbyData = 0x0c;
+inline constexpr std::uint8_t kKindSetLobbyMemberData = 0x0d;
+inline constexpr std::uint8_t kKindSetLobbySetting = 0x0e;
+inline constexpr std::uint8_t kKindSendLobbyChat = 0x0f;
+inline constexpr std::uint8_t kKindRequestLobbyList = 0x10;
+inline constexpr std::uint8_t kKindRequestLobbyData = 0x11;
+inline constexpr std::uint8_t kKindInviteToLobby = 0x12;
+inline constexpr std::uint8_t kKindSendJoinIntent = 0x13;
 inline constexpr std::uint8_t kKindLoginOk = 0x81;
 inline constexpr std::uint8_t kKindCertificateIssued = 0x82;
 inline constexpr std::uint8_t kKindOk = 0x83;
@@ -221,6 +239,15 @@ inline constexpr std::uint8_t kKindPersonaChanged = 0x87;
 inline constexpr std::uint8_t kKindSignalFrom = 0x88;
 inline constexpr std::uint8_t kKindRelayAllocated = 0x89;
 inline constexpr std::uint8_t kKindRelayOffer = 0x8a;
+inline constexpr std::uint8_t kKindLobbyEntered = 0x8b;  // lobbies: §15
+inline constexpr std::uint8_t kKindLobbyMemberUpdate = 0x8c;
+inline constexpr std::uint8_t kKindLobbyDataUpdate = 0x8d;
+inline constexpr std::uint8_t kKindLobbyChat = 0x8e;
+inline constexpr std::uint8_t kKindLobbyList = 0x8f;
+inline constexpr std::uint8_t kKindLobbyData = 0x90;
+inline constexpr std::uint8_t kKindLobbyInvite = 0x91;
+inline constexpr std::uint8_t kKindLobbyJoinRequested = 0x92;
+inline constexpr std::uint8_t kKindLobbyKicked = 0x93;
 // True for 0x01..0x7f: the sender expects a reply (used to answer an unknown kind).
 inline constexpr bool is_request_kind(std::uint8_t kind) noexcept { return kind >= 0x01 && kind < 0x80; }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -71,6 +72,17 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
       {SendSignal{}, 0x06},
       {Logout{}, 0x07},
       {AllocateRelay{}, 0x08},
+      {CreateLobby{}, 0x09},
+      {JoinLobby{}, 0x0a},
+      {LeaveLobby{}, 0x0b},
+      {SetLobbyData{}, 0x0c},
+      {SetLobbyMemberData{}, 0x0d},
+      {SetLobbySetting{}, 0x0e},
+      {SendLobbyChat{}, 0x0f},
+      {RequestLobbyList{}, 0x10},
+      {RequestLobbyData{}, 0x11},
+      {InviteToLobby{}, 0x12},
+      {SendJoinIntent{}, 0x13},
       {LoginOk{}, 0x81},
       {CertificateIssued{}, 0x82},
       {Ok{}, 0x83},
@@ -81,7 +93,17 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
       {SignalFrom{}, 0x88},
       {RelayAllocated{}, 0x89},
       {RelayOffer{}, 0x8a},
+      {LobbyEntered{}, 0x8b},
+      {LobbyMemberUpdate{}, 0x8c},
+      {LobbyDataUpdate{}, 0x8d},
+      {LobbyChat{}, 0x8e},
+      {LobbyList{}, 0x8f},
+      {LobbyData{}, 0x90},
+      {LobbyInvite{}, 0x91},
+      {LobbyJoinRequested{}, 0x92},
+      {LobbyKicked{}, 0x93},
   };
+  static_assert(std::size(kinds) == std::variant_size_v<Body>);
   for (const auto& [body, kind] : kinds) {
     EXPECT_EQ(kind_of(body), kind);
     EXPECT_NE(kind_name(kind), "unknown");
@@ -90,8 +112,10 @@ TEST(ControlMessages, KindsAreTheDocumentedNumbers) {
   EXPECT_EQ(kind_name(kKindLogin), "Login");
   EXPECT_EQ(kind_name(kKindErrorReply), "Error");
   EXPECT_EQ(kind_name(0x00), "unknown");
-  EXPECT_EQ(kind_name(0x09), "unknown");
-  EXPECT_EQ(kind_name(0x8b), "unknown");
+  EXPECT_EQ(kind_name(kKindCreateLobby), "CreateLobby");
+  EXPECT_EQ(kind_name(kKindLobbyKicked), "LobbyKicked");
+  EXPECT_EQ(kind_name(0x14), "unknown");
+  EXPECT_EQ(kind_name(0x94), "unknown");
 }
 
 TEST(ControlMessages, UnknownKindsAreMalformed) {
@@ -108,7 +132,7 @@ TEST(ControlMessages, UnknownKindsAreMalformed) {
       EXPECT_EQ(r.code(), empty_body ? Errc::ok : Errc::truncated) << kind;
     }
   }
-  EXPECT_EQ(known, 18);
+  EXPECT_EQ(known, static_cast<int>(std::variant_size_v<Body>));
 }
 
 TEST(ControlMessages, EveryTruncationFailsAsTruncated) {

@@ -1,6 +1,6 @@
-// One or more messages of every control kind with non-trivial values, shared by the codec
-// tests and the fuzz seed generator (make_control_corpus). Everything is deterministic
-// (Ed25519 signing is), so the pinned hex vectors and the seed files never change by accident.
+// One or more messages of every control kind (the lobby ones from lobby_samples.hpp) with non-trivial values, shared by
+// the codec tests and the fuzz seed generator (make_control_corpus). Everything is deterministic (Ed25519 signing is),
+// so the pinned hex vectors and the seed files never change by accident.
 #pragma once
 
 #include <array>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "control/lobby_samples.hpp"
 #include "control/messages.hpp"
 
 namespace kettle::control::testing {
@@ -87,6 +88,7 @@ inline std::vector<std::pair<std::string, Message>> sample_messages() {
                                                                  SteamID::individual(2)}});
   out.emplace_back("relay_offer",
                    Message{0, RelayOffer{0x0123456789ABCDEFull, sample_relay_token(0xA0), 0, SteamID::individual(7)}});
+  for (auto& sample : lobby_sample_messages()) out.push_back(std::move(sample));
   return out;
 }
 
