@@ -45,6 +45,7 @@ struct PutMember {
   SteamID lobby;
   SteamID user;
   std::uint64_t join_seq = 0;  // join order
+  std::string persona_name;    // as the member's session knew it at entry, so load_all() is complete
 };
 struct RemoveMember {  // with the member's data
   SteamID lobby;

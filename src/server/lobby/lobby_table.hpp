@@ -99,13 +99,29 @@ class LobbyTable {
   std::optional<control::LobbyState> state(SteamID lobby) const;
 
  private:
-  struct Lobby;
+  struct Lobby;  // lobby_detail.hpp
+  // The lobby `id` if it exists and belongs to `app_id`, else nullptr (unknown, deleted, not a
+  // lobby ID, or another app's).
+  Lobby* find(SteamID id, std::uint32_t app_id) const;
+  void add_member(Lobby& l, const Actor& a, Deliveries& out);
+  // Removes `user` and tells the remaining members (one update, new_owner set when ownership
+  // moved). Deletes `l` when it empties: the reference is dangling afterwards.
+  void remove_member(Lobby& l, SteamID user, SteamID making_change, control::MemberChange change, Deliveries& out);
+  void leave_regular(SteamID user, Deliveries& out);  // every non-invisible lobby of `user`, as `left`
+  std::size_t invisible_count(SteamID user) const;
+  void put_lobby(const Lobby& l);
+  void tell_members(const Lobby& l, const Notification& n, Deliveries& out) const;
+  static control::LobbyState state_of(const Lobby& l);
+  static control::LobbySummary summary_of(const Lobby& l);
+  static control::LobbyDataUpdate settings_update(const Lobby& l);
+
   LobbyStore& store_;
   Limits limits_;
   std::uint32_t next_lobby_ = 1;
-  std::uint64_t next_seq_ = 1;  // creation order (newest first in search)
+  std::uint64_t next_seq_ = 1;  // creation and join order (newest first in search)
   std::unordered_map<SteamID, std::unique_ptr<Lobby>> lobbies_;
-  std::unordered_map<SteamID, std::vector<SteamID>> member_of_;  // user → lobbies
+  std::unordered_map<SteamID, std::vector<SteamID>> member_of_;  // user → lobbies, entry order
+  std::unordered_map<std::uint32_t, std::size_t> per_app_;       // app → lobby count
 };
 
 }  // namespace kettle::server::lobby
