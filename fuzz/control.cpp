@@ -1,5 +1,6 @@
-// libFuzzer target for the control protocol codec (docs/protocol.md §12), whose input comes from
-// the network on both sides (server: requests from any client; client: the server's replies).
+// libFuzzer target for the control protocol codec (docs/protocol.md §12, lobbies §15), whose
+// input comes from the network on both sides (server: requests from any client; client: the
+// server's replies).
 //  1. decode() never crashes, and whatever it accepts is canonical: encode() of the decoded
 //     message gives back exactly the input bytes, and those decode to an equal message.
 //  2. validate_name() on the raw input never crashes, and a name it accepts has no byte a

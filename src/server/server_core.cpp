@@ -193,11 +193,14 @@ void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
           handle_logout(s, rid, now);
         } else if constexpr (std::is_same_v<T, control::AllocateRelay>) {
           handle_allocate_relay(s, rid, body, now);
+        } else if (const std::uint8_t kind = control::kind_of(body); control::is_request_kind(kind)) {
+          // A request this server decodes but does not handle yet (lobbies, §15): the same answer
+          // as for a kind it does not know.
+          send_error(s, rid, ResultCode::unsupported,
+                     "message " + std::string(control::kind_name(kind)) + " is not supported by this server", now);
         } else {
           send_error(s, rid, ResultCode::invalid_param,
-                     "unexpected message " + std::string(control::kind_name(control::kind_of(body))) +
-                         " (server-to-client kind)",
-                     now);
+                     "unexpected message " + std::string(control::kind_name(kind)) + " (server-to-client kind)", now);
         }
       },
       m.body);

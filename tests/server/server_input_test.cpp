@@ -84,6 +84,22 @@ TEST_F(ServerTest, UnknownRequestKindIsUnsupportedWithItsRequestId) {
   EXPECT_TRUE(is_error(node_->wait_reply(a, 77), ResultCode::unsupported, "unknown message kind 0x42"));
 }
 
+// Lobby requests decode but this server does not handle them yet: the answer a client gets for a
+// kind the server does not know, and the session goes on.
+TEST_F(ServerTest, LobbyRequestsAreUnsupportedForNow) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto a = login("alice");
+  ASSERT_NE(a, 0u);
+  EXPECT_TRUE(is_error(node_->request(a, control::CreateLobby{control::LobbyType::public_lobby, 4}),
+                       ResultCode::unsupported, "CreateLobby is not supported"));
+  EXPECT_TRUE(is_error(node_->request(a, control::RequestLobbyList{{}, 10}), ResultCode::unsupported));
+  // Server-to-client lobby kinds stay refused as such.
+  EXPECT_TRUE(is_error(node_->request(a, control::LobbyKicked{}), ResultCode::invalid_param, "unexpected message"));
+  auto p = node_->request(a, control::GetPersonas{{SteamID::individual(1)}});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(std::holds_alternative<control::Personas>(p->body));
+}
+
 TEST_F(ServerTest, ServerToClientKindsFromAClientAreRefused) {
   ASSERT_NO_FATAL_FAILURE(start());
   const auto a = login("alice");
