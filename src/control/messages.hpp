@@ -6,8 +6,9 @@
 // varint length then UTF-8 bytes; lists are a varint count then the items. Unknown kinds,
 // trailing bytes and out-of-range lengths are errors: decode() is fuzzed (fuzz/control).
 //
-// Lobby messages (§15) are declared in lobby_messages.hpp. Later issues add kinds; a peer that receives a kind it does
-// not know answers Error{unsupported} to a request and ignores a notification.
+// The lobby messages (§15) are declared in lobby_messages.hpp. Later issues add kinds; a peer
+// that receives a kind it does not know answers Error{unsupported} to a request and ignores a
+// notification.
 #pragma once
 
 #include <array>
