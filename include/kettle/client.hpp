@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "kettle/callbacks.hpp"
+#include "kettle/matchmaking.hpp"
 #include "kettle/networking.hpp"
 #include "kettle/types.hpp"
 
@@ -57,6 +58,10 @@ struct ClientConfig {
   // Kettle extension: every P2P session goes through kettle-server's relay; peers never learn
   // this player's IP address (and AllowP2PPacketRelay(false) cannot turn the relay off).
   bool p2p_relay_only = false;
+  // Lobbies (spec §0.6).
+  double lobby_join_timeout_s = 10;  // CreateLobby/JoinLobby without an answer: failure
+  double lobby_list_timeout_s = 20;  // RequestLobbyList without an answer: empty, io failure
+  double lobby_data_batch_s = 0.1;   // own lobby/member data writes coalesced this long
 };
 
 struct InitResult {
@@ -103,6 +108,8 @@ class Client {
 
   // ---- Networking (P2P) ----
   Networking& networking() noexcept { return networking_; }
+  // ---- Matchmaking (lobbies) ----
+  Matchmaking& matchmaking() noexcept { return matchmaking_; }
 
   // Kettle extension (kettle-cli doctor): how this client is reachable. Empty strings before login.
   struct NetworkInfo {
@@ -132,8 +139,10 @@ class Client {
   Client();
   CallbackHandle subscribe_raw(int callback_id, std::function<void(const void*)> fn);
   friend class Networking;
+  friend class Matchmaking;
   std::unique_ptr<Impl> impl_;
   Networking networking_{*this};
+  Matchmaking matchmaking_{*this};
 };
 
 // A full kettle-server in this process on 127.0.0.1 (random ports), dev mode, with a temporary

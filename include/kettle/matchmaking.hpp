@@ -24,7 +24,7 @@ enum ELobbyType : int {
   k_ELobbyTypePrivate = 0,      // only invitees may join; not in search
   k_ELobbyTypeFriendsOnly = 1,  // joinable by id (Kettle has no friend graph); not in search
   k_ELobbyTypePublic = 2,
-  k_ELobbyTypeInvisible = 3,  // in search; a user may be in 2 of these besides one regular lobby
+  k_ELobbyTypeInvisible = 3,      // in search; a user may be in 2 of these besides one regular lobby
   k_ELobbyTypePrivateUnique = 4,  // Steam web API only: refused
 };
 
@@ -122,7 +122,7 @@ struct LobbyMatchList_t {
 struct LobbyKicked_t {
   static constexpr int k_iCallback = 512;
   uint64 m_ulSteamIDLobby = 0;
-  uint64 m_ulSteamIDAdmin = 0;        // the lobby id after a lost connection; 0 for moderation
+  uint64 m_ulSteamIDAdmin = 0;  // the lobby id after a lost connection; 0 for moderation
   uint8 m_bKickedDueToDisconnect = 0;
 };
 struct LobbyCreated_t {

@@ -9,6 +9,11 @@ void CallbackQueue::post_raw(int callback_id, std::shared_ptr<const void> data) 
   queue_.push_back(Item{callback_id, std::move(data)});
 }
 
+void CallbackQueue::at_next_run(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  next_run_.push_back(std::move(fn));
+}
+
 CallbackQueue::Handle CallbackQueue::subscribe(int callback_id, RawHandler fn) {
   auto sub = std::make_shared<Sub>();
   sub->callback_id = callback_id;
@@ -30,12 +35,15 @@ void CallbackQueue::unsubscribe(Handle h) {
 void CallbackQueue::run() {
   if (running_.exchange(true, std::memory_order_acq_rel)) return;  // nested or concurrent: no-op
   std::deque<Item> batch;
+  std::vector<std::function<void()>> first;
   std::uint64_t epoch = 0;
   {
     std::lock_guard lock(mu_);
     batch.swap(queue_);
+    first.swap(next_run_);
     epoch = epoch_.load(std::memory_order_relaxed);
   }
+  for (auto& fn : first) fn();
   // If a handler throws, the undelivered rest goes back to the front so nothing is lost and
   // the next run() can proceed.
   struct Guard {
@@ -58,6 +66,7 @@ void CallbackQueue::run() {
     }
     Item item = std::move(batch.front());
     batch.pop_front();
+    if (item.apply) item.apply();
     targets.clear();
     {
       std::lock_guard lock(mu_);
@@ -74,6 +83,7 @@ void CallbackQueue::run() {
 void CallbackQueue::clear() {
   std::lock_guard lock(mu_);
   queue_.clear();
+  next_run_.clear();
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 

@@ -27,6 +27,16 @@ class CallbackQueue {
     post_raw(T::k_iCallback, std::make_shared<const T>(value));
   }
   void post_raw(int callback_id, std::shared_ptr<const void> data);
+  // `apply` runs on the delivering thread just before the handlers (even with none), so state
+  // the callback announces (a lobby's members, owner, data) becomes visible exactly then, in
+  // queue order (spec p2p-api.md §3: getters inside a callback see what it announces).
+  template <class T>
+  void post_applying(const T& value, std::function<void()> apply) {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Item{T::k_iCallback, std::make_shared<const T>(value), std::move(apply)});
+  }
+  // Runs `fn` at the start of the next run() (before any callback it delivers).
+  void at_next_run(std::function<void()> fn);
 
   Handle subscribe(int callback_id, RawHandler fn);
   // Unknown or already removed handles are ignored. A handler unsubscribed from inside another
@@ -49,7 +59,9 @@ class CallbackQueue {
   struct Item {
     int callback_id = 0;
     std::shared_ptr<const void> data;
+    std::function<void()> apply;
   };
+  std::vector<std::function<void()>> next_run_;
 
   mutable std::mutex mu_;
   std::deque<Item> queue_;

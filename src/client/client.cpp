@@ -22,7 +22,7 @@ InitResult Client::Init(const ClientConfig& cfg) {
     return {k_ESteamAPIInitResult_FailedGeneric, "Init called twice: this client is already logged in"};
   auto resolved = client::resolve_config(cfg);
   if (!resolved) return {k_ESteamAPIInitResult_FailedGeneric, resolved.error().message};
-  auto created = client::ServerSession::create(*resolved, m.state, m.callbacks, m.p2p);
+  auto created = client::ServerSession::create(*resolved, m.state, m.callbacks, m.p2p, m.lobbies);
   if (!created) {
     return {k_ESteamAPIInitResult_FailedGeneric, "cannot open the client socket: " + created.error().message};
   }
@@ -33,6 +33,8 @@ InitResult Client::Init(const ClientConfig& cfg) {
     m.session = s;
   }
   m.reset_p2p();
+  m.reset_lobbies();
+  m.lobby_data_batch = resolved->lobby.data_batch;
   {
     std::lock_guard lock(m.p2p.mu);
     m.p2p.connect_timeout = resolved->p2p.connect_timeout;
@@ -84,6 +86,7 @@ void Client::Shutdown() {
     m.reset_state_locked();
   }
   m.reset_p2p();
+  m.reset_lobbies();
   m.callbacks.clear();
 }
 

@@ -106,6 +106,13 @@ Result<SessionConfig> resolve_config(const ClientConfig& cfg) {
   s.p2p.request_name_wait = std::min<Duration>(secs(2), *p2p_hold / 2);
   s.p2p.precise_errors = cfg.precise_session_errors;
   s.p2p.relay_only = cfg.p2p_relay_only;
+  auto join = seconds_field("lobby_join_timeout_s", cfg.lobby_join_timeout_s, 0.1, 3600);
+  if (!join) return std::move(join).error();
+  auto list = seconds_field("lobby_list_timeout_s", cfg.lobby_list_timeout_s, 0.1, 3600);
+  if (!list) return std::move(list).error();
+  auto batch = seconds_field("lobby_data_batch_s", cfg.lobby_data_batch_s, 0, 10);
+  if (!batch) return std::move(batch).error();
+  s.lobby = LobbyTiming{*join, *list, *batch};
 
   auto bind = Address::parse(cfg.local_bind);
   if (!bind) {

@@ -8,6 +8,7 @@
 
 #include "client/callback_queue.hpp"
 #include "client/client_state.hpp"
+#include "client/lobby_shared.hpp"
 #include "client/server_session.hpp"
 #include "kettle/client.hpp"
 #include "p2p/shared.hpp"
@@ -21,6 +22,8 @@ struct Client::Impl {
   client::ClientState state;
   client::CallbackQueue callbacks;
   p2p::Shared p2p;
+  client::LobbyShared lobbies;
+  Duration lobby_data_batch = ms(100);             // from the config at Init
   std::shared_ptr<client::ServerSession> session;  // set/reset under state.mu (wake() reads it there)
   std::mutex pump_mu;                              // manual mode: one pumping thread at a time
   std::thread io;
@@ -69,6 +72,20 @@ struct Client::Impl {
     for (auto& q : p2p.readable) q.clear();
     p2p.dirty.clear();
     p2p.closed_by_api.clear();
+  }
+
+  void reset_lobbies() {
+    std::lock_guard lock(lobbies.mu);
+    lobbies.joined.clear();
+    lobbies.snapshots.clear();
+    lobbies.results.clear();
+    lobbies.filters.clear();
+    lobbies.max_results = control::kDefaultLobbyResults;
+    lobbies.chat.clear();
+    lobbies.outbox.clear();
+    lobbies.data_batch.clear();
+    lobbies.member_batch.clear();
+    lobbies.batch_due = kInstantNever;
   }
 
   // Starts a fetch of `id` unless one is under way; the caller holds state.mu.

@@ -53,7 +53,8 @@ ServerSession::~ServerSession() {
 }
 
 Result<std::unique_ptr<ServerSession>> ServerSession::create(const SessionConfig& config, ClientState& state,
-                                                             CallbackQueue& callbacks, p2p::Shared& p2p) {
+                                                             CallbackQueue& callbacks, p2p::Shared& p2p,
+                                                             LobbyShared& lobbies) {
   KETTLE_TRY(crypto::init());
   std::unique_ptr<ServerSession> s(new ServerSession(config, state, callbacks, p2p));
   auto loop = net::EventLoop::create();
@@ -68,6 +69,7 @@ Result<std::unique_ptr<ServerSession>> ServerSession::create(const SessionConfig
   p2p::Host& host = *s;
   s->p2p_ = std::make_unique<p2p::SessionManager>(p2p, host, config.p2p);
   s->driver_->set_tap(s->p2p_.get());
+  s->lobby_io_ = std::make_unique<LobbyIo>(lobbies, callbacks, config.lobby);
   return s;
 }
 
@@ -165,6 +167,7 @@ void ServerSession::on_login_ok(const control::LoginOk& ok, Instant now) {
     p2p_shared_.logged_on = true;
   }
   p2p_->on_logged_on(ok.steam_id, config_.app_id, ok.reflexive, driver_->local_address());
+  lobby_io_->on_logged_on();
   log()->info("logged on to {} as {}", config_.server_text, ok.steam_id.value());
   if (initializing_) {
     initializing_ = false;
@@ -260,6 +263,7 @@ void ServerSession::on_connection_lost(std::string why, Instant now) {
     if (std::holds_alternative<ListOnlineRequest>(p)) callbacks_.post(KettleOnlineList_t{k_EResultNoConnection, {}});
   }
   pending_.clear();
+  lobby_io_->on_connection_lost();
   refresh_at_ = kInstantNever;
   conn_ = 0;
   callbacks_.post(SteamServersDisconnected_t{k_EResultNoConnection});
@@ -275,6 +279,7 @@ void ServerSession::on_logged_in_elsewhere() {
     state_.logged_on = false;
   }
   pending_.clear();
+  lobby_io_->on_connection_lost();
   refresh_at_ = kInstantNever;
   reconnect_at_ = kInstantNever;
   conn_ = 0;
@@ -317,7 +322,8 @@ void ServerSession::step(Instant wait_until) {
 }
 
 Instant ServerSession::next_timer() const {
-  const Instant p2p = p2p_->next_deadline();
+  const Instant p2p =
+      std::min(p2p_->next_deadline(), phase_ == Phase::online ? lobby_io_->next_timer() : kInstantNever);
   switch (phase_) {
     case Phase::connecting:
     case Phase::logging_in:
@@ -368,6 +374,7 @@ void ServerSession::handle_timers(Instant now) {
     retry_signals_.clear();
     for (auto& sg : signals) send_signal(sg.to, std::move(sg.payload), now);
   }
+  if (phase_ == Phase::online) lobby_io_->on_timers(now);
   if (phase_ == Phase::online && !refresh_in_flight_ && now >= refresh_at_) {
     if (send_request(control::RefreshCertificate{}, RefreshRequest{}, now) != 0)
       refresh_in_flight_ = true;
@@ -446,6 +453,8 @@ void ServerSession::handle_message(control::Message m, Instant now) {
     if (const auto* sf = std::get_if<control::SignalFrom>(&m.body)) p2p_->on_signal(sf->from, sf->payload, now);
     if (const auto* ro = std::get_if<control::RelayOffer>(&m.body); ro && ro->relay_port != 0)
       p2p_->on_relay_offer(grant(ro->allocation, ro->token, ro->relay_port, ro->from), now);
+    learn_lobby_names(m.body);
+    (void)lobby_io_->on_notification(m.body);
     return;
   }
   auto it = pending_.find(m.request_id);
@@ -454,6 +463,11 @@ void ServerSession::handle_message(control::Message m, Instant now) {
   pending_.erase(it);
   const auto* err = std::get_if<control::ErrorReply>(&m.body);
 
+  if (std::holds_alternative<LobbyRequest>(pending)) {
+    learn_lobby_names(m.body);
+    (void)lobby_io_->on_reply(m.request_id, m.body);
+    return;
+  }
   if (const auto* login = std::get_if<LoginRequest>(&pending)) {
     if (const auto* ok = std::get_if<control::LoginOk>(&m.body)) return on_login_ok(*ok, now);
     if (err) return on_login_error(*err, login->method, now);
@@ -544,6 +558,24 @@ void ServerSession::apply_commands(Instant now) {
     }
   }
   send_fetch(fetch, now);
+  lobby_io_->flush([this, now](control::Body body) { return send_request(std::move(body), LobbyRequest{}, now); }, now);
+}
+
+void ServerSession::learn_lobby_names(const control::Body& body) {
+  std::vector<const control::LobbyMember*> members;
+  if (const auto* e = std::get_if<control::LobbyEntered>(&body); e && e->state) {
+    for (const auto& m : e->state->members) members.push_back(&m);
+  } else if (const auto* u = std::get_if<control::LobbyMemberUpdate>(&body); u && u->entered) {
+    members.push_back(&*u->entered);
+  }
+  if (members.empty()) return;
+  std::lock_guard lock(state_.mu);
+  for (const auto* m : members) {
+    if (m->id == state_.steam_id || m->persona_name.empty()) continue;
+    auto& entry = state_.personas[m->id];
+    entry.name = m->persona_name;
+    entry.state = k_EPersonaStateOnline;  // a lobby member is logged on
+  }
 }
 
 void ServerSession::on_personas(const std::vector<control::PersonaInfo>& personas, const std::vector<SteamID>& asked) {

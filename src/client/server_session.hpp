@@ -21,6 +21,8 @@
 
 #include "client/callback_queue.hpp"
 #include "client/client_state.hpp"
+#include "client/lobby_io.hpp"
+#include "client/lobby_shared.hpp"
 #include "control/messages.hpp"
 #include "core/address.hpp"
 #include "core/result.hpp"
@@ -51,13 +53,15 @@ struct SessionConfig {
   Duration p2p_liveness = secs(20);
   Address local_bind;
   p2p::Timing p2p;
+  LobbyTiming lobby;
 };
 
 class ServerSession final : private p2p::Host {
  public:
   // Binds the UDP socket. Errors: invalid_argument (transport config), io (bind).
   static Result<std::unique_ptr<ServerSession>> create(const SessionConfig& config, ClientState& state,
-                                                       CallbackQueue& callbacks, p2p::Shared& p2p);
+                                                       CallbackQueue& callbacks, p2p::Shared& p2p,
+                                                       LobbyShared& lobbies);
   ~ServerSession() override;
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
@@ -94,8 +98,9 @@ class ServerSession final : private p2p::Host {
   struct RelayRequest {
     SteamID peer;
   };
+  struct LobbyRequest {};  // LobbyIo keeps the details by request id
   using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest,
-                               SignalRequest, RelayRequest>;
+                               SignalRequest, RelayRequest, LobbyRequest>;
 
   ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks, p2p::Shared& p2p);
 
@@ -134,6 +139,8 @@ class ServerSession final : private p2p::Host {
   void flush(Instant now);
   void schedule_retry(Instant now);
   void send_fetch(const std::vector<SteamID>& ids, Instant now);
+  // Lobby member lists carry names: the name cache is complete before LobbyEnter_t (spec §3.2).
+  void learn_lobby_names(const control::Body& body);
 
   SessionConfig config_;
   ClientState& state_;
@@ -143,6 +150,7 @@ class ServerSession final : private p2p::Host {
   std::unique_ptr<net::TransportDriver> driver_;  // destroyed before loop_
   p2p::Shared& p2p_shared_;
   std::unique_ptr<p2p::SessionManager> p2p_;  // the driver's tap; outlives nothing it points to
+  std::unique_ptr<LobbyIo> lobby_io_;
 
   Phase phase_ = Phase::idle;
   bool initializing_ = false;

@@ -277,6 +277,9 @@ void ServerCore::complete_login(Session& s, std::uint32_t rid, const Account& ac
   if (auto it = online_.find(account.account_id); it != online_.end() && it->second != s.conn) {
     Session& old = *sessions_.at(it->second);
     logger("server")->info("session replaced account={} old_conn={} new_conn={}", account.account_id, old.conn, s.conn);
+    // The client behind the old connection is gone or starting over: its lobbies see it
+    // disconnected, and the client tells its game (LobbyKicked_t) when it logs on again.
+    leave_lobbies(old, control::MemberChange::disconnected, now);
     old.logged_in = false;
     online_.erase(it);
     drop_relays(old);

@@ -39,6 +39,7 @@ struct Server::Impl {
   std::unique_ptr<net::TransportDriver> driver;
   std::unique_ptr<relay::RelaySocket> relay;  // null when off; destroyed after core, which points into it
   std::unique_ptr<AuthPool> auth;
+  std::unique_ptr<lobby::LobbyStore> lobby_store;  // outlives core, which writes to it
   std::unique_ptr<ServerCore> core;
 #if KETTLE_SERVER_HTTP
   std::unique_ptr<HttpServer> http;
@@ -84,6 +85,16 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
     }
   }
 
+  // Lobbies do not survive a restart (src/server/lobby/lobby_store.hpp): drop the last run's.
+  if (o.db_path == ":memory:") {
+    impl->lobby_store = lobby::make_memory_lobby_store();
+  } else {
+    auto lobby_store = lobby::open_sqlite_lobby_store(o.db_path);
+    if (!lobby_store) return std::move(lobby_store).error();
+    impl->lobby_store = std::move(*lobby_store);
+  }
+  KETTLE_TRY(impl->lobby_store->clear());
+
   auto loop = net::EventLoop::create();
   if (!loop) return std::move(loop).error();
   impl->loop = std::move(*loop);
@@ -104,9 +115,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   }
   net::EventLoop* loop_ptr = impl->loop.get();
   impl->auth = std::make_unique<AuthPool>(o.auth_threads, [loop_ptr] { loop_ptr->wake(); });
-  impl->core = std::make_unique<ServerCore>(o, *impl->store, impl->metrics, impl->driver->endpoint(), *impl->auth,
-                                            impl->relay ? &impl->relay->table() : nullptr,
-                                            impl->relay ? impl->relay->local_address().port : 0);
+  impl->core =
+      std::make_unique<ServerCore>(o, *impl->store, impl->metrics, impl->driver->endpoint(), *impl->auth,
+                                   impl->relay ? &impl->relay->table() : nullptr,
+                                   impl->relay ? impl->relay->local_address().port : 0, impl->lobby_store.get());
 
   if (o.http) {
 #if KETTLE_SERVER_HTTP
@@ -173,6 +185,7 @@ Status Server::Impl::serve() {
     }
     const Instant now = monotonic_now();
     core->process(now);
+    if (auto st = core->flush_lobbies(); !st) logger("server")->error("lobby store: {}", st.error().to_string());
     if (relay) {
       if (auto st = relay->take_error(); !st) {
         result = std::move(st);
@@ -212,6 +225,7 @@ void Server::Impl::shutdown_sessions() {
   core->process(now);
   (void)driver->flush(now);
   core->flush_touches();
+  (void)core->flush_lobbies();
   logger("server")->info("stopped sessions_left={}", core->session_count());
 }
 

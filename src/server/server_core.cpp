@@ -40,14 +40,18 @@ crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_
 }
 
 ServerCore::ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
-                       AuthPool& auth, relay::RelayTable* relay, std::uint16_t relay_port)
+                       AuthPool& auth, relay::RelayTable* relay, std::uint16_t relay_port,
+                       lobby::LobbyStore* lobby_store)
     : options_(options),
       store_(store),
       metrics_(metrics),
       endpoint_(endpoint),
       auth_(auth),
       relay_(relay),
-      relay_port_(relay_port) {
+      relay_port_(relay_port),
+      own_lobby_store_(lobby_store == nullptr ? lobby::make_memory_lobby_store() : nullptr),
+      lobby_store_(lobby_store != nullptr ? *lobby_store : *own_lobby_store_),
+      lobbies_(lobby_store_) {
   for (const auto& app : options_.apps) {
     auto& names = app_allow_[app.app_id];
     names.insert(app.allow.begin(), app.allow.end());
@@ -125,6 +129,9 @@ void ServerCore::on_event(const transport::Event& ev, Instant now) {
   if (s == nullptr) return;
   logger("server")->debug("closed conn={} account={} reason={} by_peer={}", cl.conn, s->account_id,
                           transport::close_reason_name(cl.reason), cl.by_peer);
+  // A client that closed on purpose (Shutdown) left its lobbies; one the server lost disconnected.
+  const bool on_purpose = cl.by_peer && cl.reason == transport::CloseReason::application;
+  leave_lobbies(*s, on_purpose ? control::MemberChange::left : control::MemberChange::disconnected, now);
   go_offline(*s, now);
   drop_relays(*s);
   unwatch_all(*s);
@@ -168,6 +175,14 @@ void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
   }
   if (!s.logged_in) {
     send_error(s, rid, ResultCode::access_denied, "log in first", now);
+    return;
+  }
+  if (is_lobby_request(m.body)) {
+    if (!s.requests.take(1.0, now)) {
+      send_error(s, rid, ResultCode::limit_exceeded, "too many requests: slow down", now);
+      return;
+    }
+    handle_lobby(s, rid, m.body, now);
     return;
   }
   const auto* lookup = std::get_if<control::GetPersonas>(&m.body);
@@ -369,6 +384,7 @@ void ServerCore::drop_relays(const Session& s) {
 void ServerCore::handle_logout(Session& s, std::uint32_t rid, Instant now) {
   logger("server")->info("logout account={} conn={}", s.account_id, s.conn);
   send(s, rid, control::Ok{}, now);
+  leave_lobbies(s, control::MemberChange::left, now);
   go_offline(s, now);
   (void)endpoint_.close(s.conn, kCloseLogout, "logged out", now);  // graceful: the Ok goes first
 }

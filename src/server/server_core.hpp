@@ -19,6 +19,8 @@
 #include "core/time.hpp"
 #include "crypto/certificate.hpp"
 #include "server/auth_pool.hpp"
+#include "server/lobby/lobby_store.hpp"
+#include "server/lobby/lobby_table.hpp"
 #include "server/relay/relay_table.hpp"
 #include "server/server.hpp"
 #include "server/session.hpp"
@@ -35,8 +37,10 @@ crypto::Identity server_identity(const crypto::SigningKeyPair& key, std::uint64_
 class ServerCore {
  public:
   // `relay` is null when the relay is off; relay_port is its bound port (RelayAllocated carries it).
+  // `lobby_store` null: lobbies are kept in memory only.
   ServerCore(const ServerOptions& options, Store& store, Metrics& metrics, transport::Endpoint& endpoint,
-             AuthPool& auth, relay::RelayTable* relay = nullptr, std::uint16_t relay_port = 0);
+             AuthPool& auth, relay::RelayTable* relay = nullptr, std::uint16_t relay_port = 0,
+             lobby::LobbyStore* lobby_store = nullptr);
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
 
@@ -47,6 +51,10 @@ class ServerCore {
 
   // When process() next has timed work (closing connections that never logged in).
   Instant next_deadline() const noexcept;
+
+  // Writes the lobby changes of this turn to the lobby store (docs/server.md "Lobbies").
+  Status flush_lobbies();
+  std::size_t lobby_count() const noexcept { return lobbies_.lobby_count(); }
 
   // Closes every session with kCloseServerShutdown (CLOSE reaches clients at once).
   void close_all(Instant now);
@@ -89,6 +97,13 @@ class ServerCore {
   // The logged-in session of `id`, if it runs `app_id` (any app: nullopt).
   Session* online_in_app(SteamID id, std::optional<std::uint32_t> app_id);
   bool precise_errors_for(std::uint32_t app_id) const;
+
+  // ---- lobbies (server_lobbies.cpp) ----
+  static bool is_lobby_request(const control::Body& body) noexcept;
+  void handle_lobby(Session& s, std::uint32_t rid, const control::Body& body, Instant now);
+  void deliver(lobby::Deliveries& out, Instant now);
+  // Before a logged-in session ends: its user leaves every lobby (`why`: left or disconnected).
+  void leave_lobbies(const Session& s, control::MemberChange why, Instant now);
   void drop_relays(const Session& s);
 
   // ---- presence ----
@@ -113,6 +128,9 @@ class ServerCore {
   std::uint16_t relay_port_;
   std::unordered_map<std::uint32_t, std::unordered_set<std::string>> app_allow_;  // AppRule::allow by app
   std::unordered_set<std::uint32_t> precise_apps_;                                // AppRule::precise_session_errors
+  std::unique_ptr<lobby::LobbyStore> own_lobby_store_;                            // when the owner passed none
+  lobby::LobbyStore& lobby_store_;
+  lobby::LobbyTable lobbies_;
   std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
   std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)
   std::unordered_map<std::uint32_t, std::unordered_set<Conn>> watchers_;  // account id → watching sessions

@@ -84,20 +84,50 @@ TEST_F(ServerTest, UnknownRequestKindIsUnsupportedWithItsRequestId) {
   EXPECT_TRUE(is_error(node_->wait_reply(a, 77), ResultCode::unsupported, "unknown message kind 0x42"));
 }
 
-// Lobby requests decode but this server does not handle them yet: the answer a client gets for a
-// kind the server does not know, and the session goes on.
-TEST_F(ServerTest, LobbyRequestsAreUnsupportedForNow) {
+// Lobby requests are served end to end over the control protocol (the table's rules are
+// tested in tests/server/lobby); a member that disconnects is announced to the others.
+TEST_F(ServerTest, LobbiesAreServedOverTheControlProtocol) {
   ASSERT_NO_FATAL_FAILURE(start());
-  const auto a = login("alice");
-  ASSERT_NE(a, 0u);
-  EXPECT_TRUE(is_error(node_->request(a, control::CreateLobby{control::LobbyType::public_lobby, 4}),
-                       ResultCode::unsupported, "CreateLobby is not supported"));
-  EXPECT_TRUE(is_error(node_->request(a, control::RequestLobbyList{{}, 10}), ResultCode::unsupported));
+  control::LoginOk a_ok, b_ok;
+  const auto a = login("alice", 480, &a_ok);
+  const auto b = login("bob", 480, &b_ok);
+  ASSERT_TRUE(a != 0 && b != 0);
+  auto created = node_->request(a, control::CreateLobby{control::LobbyType::public_lobby, 4});
+  ASSERT_TRUE(created);
+  const auto* entered = std::get_if<control::LobbyEntered>(&created->body);
+  ASSERT_NE(entered, nullptr);
+  ASSERT_EQ(entered->response, control::EnterResponse::success);
+  const SteamID lobby = entered->lobby;
+  EXPECT_TRUE(lobby.IsLobby());
+  auto listed = node_->request(b, control::RequestLobbyList{{}, 10});
+  ASSERT_TRUE(listed);
+  const auto* list = std::get_if<control::LobbyList>(&listed->body);
+  ASSERT_NE(list, nullptr);
+  ASSERT_EQ(list->lobbies.size(), 1u);
+  EXPECT_EQ(list->lobbies[0].lobby, lobby);
+  auto joined = node_->request(b, control::JoinLobby{lobby});
+  ASSERT_TRUE(joined);
+  const auto* je = std::get_if<control::LobbyEntered>(&joined->body);
+  ASSERT_NE(je, nullptr);
+  EXPECT_EQ(je->response, control::EnterResponse::success);
+  ASSERT_TRUE(je->state);
+  EXPECT_EQ(je->state->members.size(), 2u);
+  auto news = node_->wait_notification<control::LobbyMemberUpdate>(
+      a, [&](const control::LobbyMemberUpdate& u) { return u.member == b_ok.steam_id; });
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->change, control::MemberChange::entered);
+  ASSERT_TRUE(news->entered);
+  EXPECT_EQ(news->entered->persona_name, "bob");
+  // bob's client goes away without a word: alice sees him disconnected... once the server
+  // notices; a CLOSE from his client is a deliberate leave.
+  node_->close(b);
+  auto gone = node_->wait_notification<control::LobbyMemberUpdate>(a, [&](const control::LobbyMemberUpdate& u) {
+    return u.member == b_ok.steam_id && u.change != control::MemberChange::entered;
+  });
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->change, control::MemberChange::left);
   // Server-to-client lobby kinds stay refused as such.
   EXPECT_TRUE(is_error(node_->request(a, control::LobbyKicked{}), ResultCode::invalid_param, "unexpected message"));
-  auto p = node_->request(a, control::GetPersonas{{SteamID::individual(1)}});
-  ASSERT_TRUE(p);
-  EXPECT_TRUE(std::holds_alternative<control::Personas>(p->body));
 }
 
 TEST_F(ServerTest, ServerToClientKindsFromAClientAreRefused) {
