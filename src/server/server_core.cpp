@@ -177,20 +177,13 @@ void ServerCore::dispatch(Session& s, control::Message m, Instant now) {
     send_error(s, rid, ResultCode::access_denied, "log in first", now);
     return;
   }
-  if (is_lobby_request(m.body)) {
-    if (!s.requests.take(1.0, now)) {
-      send_error(s, rid, ResultCode::limit_exceeded, "too many requests: slow down", now);
-      return;
-    }
-    handle_lobby(s, rid, m.body, now);
-    return;
-  }
   const auto* lookup = std::get_if<control::GetPersonas>(&m.body);
   const double cost = 1.0 + (lookup != nullptr ? static_cast<double>(lookup->steam_ids.size()) / 10.0 : 0.0);
   if (!s.requests.take(cost, now)) {
     send_error(s, rid, ResultCode::limit_exceeded, "too many requests: slow down", now);
     return;
   }
+  if (handle_lobby(s, rid, m.body, now)) return;
   std::visit(
       [&](auto& body) {
         using T = std::decay_t<decltype(body)>;

@@ -99,8 +99,8 @@ class ServerCore {
   bool precise_errors_for(std::uint32_t app_id) const;
 
   // ---- lobbies (server_lobbies.cpp) ----
-  static bool is_lobby_request(const control::Body& body) noexcept;
-  void handle_lobby(Session& s, std::uint32_t rid, const control::Body& body, Instant now);
+  // False (nothing sent) if `body` is not a lobby request.
+  bool handle_lobby(Session& s, std::uint32_t rid, const control::Body& body, Instant now);
   void deliver(lobby::Deliveries& out, Instant now);
   // Before a logged-in session ends: its user leaves every lobby (`why`: left or disconnected).
   void leave_lobbies(const Session& s, control::MemberChange why, Instant now);

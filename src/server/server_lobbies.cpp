@@ -16,21 +16,7 @@ control::Body to_body(V&& v) {
 
 }  // namespace
 
-bool ServerCore::is_lobby_request(const control::Body& body) noexcept {
-  return std::visit(
-      [](const auto& b) {
-        using T = std::decay_t<decltype(b)>;
-        return std::is_same_v<T, control::CreateLobby> || std::is_same_v<T, control::JoinLobby> ||
-               std::is_same_v<T, control::LeaveLobby> || std::is_same_v<T, control::SetLobbyData> ||
-               std::is_same_v<T, control::SetLobbyMemberData> || std::is_same_v<T, control::SetLobbySetting> ||
-               std::is_same_v<T, control::SendLobbyChat> || std::is_same_v<T, control::RequestLobbyList> ||
-               std::is_same_v<T, control::RequestLobbyData> || std::is_same_v<T, control::InviteToLobby> ||
-               std::is_same_v<T, control::SendJoinIntent>;
-      },
-      body);
-}
-
-void ServerCore::handle_lobby(Session& s, std::uint32_t rid, const control::Body& body, Instant now) {
+bool ServerCore::handle_lobby(Session& s, std::uint32_t rid, const control::Body& body, Instant now) {
   const lobby::Actor actor{s.steam_id(), s.app_id, s.persona_name};
   lobby::Deliveries out;
   std::optional<lobby::Reply> reply = std::visit(
@@ -55,11 +41,12 @@ void ServerCore::handle_lobby(Session& s, std::uint32_t rid, const control::Body
         return std::nullopt;
       },
       body);
-  if (!reply) return;  // not a lobby request (dispatch checked is_lobby_request)
+  if (!reply) return false;  // not a lobby request
   // The caller's reply goes first: a joiner's LobbyEntered precedes anything else about the
   // lobby on its connection, and the others' news follow in the table's order.
   send(s, rid, to_body(std::move(*reply)), now);
   deliver(out, now);
+  return true;
 }
 
 void ServerCore::deliver(lobby::Deliveries& out, Instant now) {
