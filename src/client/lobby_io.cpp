@@ -1,6 +1,7 @@
 #include "client/lobby_io.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -25,18 +26,10 @@ EResult created_result(const control::ErrorReply& e) {
   }
 }
 
-// Applies one change to a sorted key/value list: "" deletes.
+// The server already enforced the key limit: an update never needs refusing here.
 void apply_entry(std::vector<control::LobbyEntry>& list, const control::LobbyEntry& change) {
-  auto it = std::lower_bound(list.begin(), list.end(), change.key,
-                             [](const control::LobbyEntry& e, const std::string& k) { return e.key < k; });
-  const bool found = it != list.end() && it->key == change.key;
-  if (change.value.empty()) {
-    if (found) list.erase(it);
-  } else if (found) {
-    it->value = change.value;
-  } else {
-    list.insert(it, change);
-  }
+  bool changed = false;
+  (void)write_entry(list, change.key, change.value, std::numeric_limits<std::size_t>::max(), changed);
 }
 
 control::LobbyMember* member_of(control::LobbyState& s, SteamID id) {

@@ -7,12 +7,14 @@
 // exception is the caller's own writes (SetLobbyData, SetLobbyMemberData), which show at once.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +24,39 @@
 #include "core/time.hpp"
 
 namespace kettle::client {
+
+// Lobby and member data are key/value lists sorted by key (as the server sends them).
+inline const control::LobbyEntry* find_entry(const std::vector<control::LobbyEntry>& list, std::string_view key) {
+  auto it = std::lower_bound(list.begin(), list.end(), key,
+                             [](const control::LobbyEntry& e, std::string_view k) { return e.key < k; });
+  return it != list.end() && it->key == key ? &*it : nullptr;
+}
+
+// Writes key=value ("" deletes). False, and nothing written, if a new key would make the list
+// longer than max_keys; `changed` says whether the list changed.
+inline bool write_entry(std::vector<control::LobbyEntry>& list, std::string_view key, std::string_view value,
+                        std::size_t max_keys, bool& changed) {
+  auto it = std::lower_bound(list.begin(), list.end(), key,
+                             [](const control::LobbyEntry& e, std::string_view k) { return e.key < k; });
+  const bool found = it != list.end() && it->key == key;
+  changed = false;
+  if (value.empty()) {
+    if (found) {
+      list.erase(it);
+      changed = true;
+    }
+    return true;
+  }
+  if (found) {
+    changed = it->value != value;
+    it->value.assign(value);
+    return true;
+  }
+  if (list.size() >= max_keys) return false;
+  list.insert(it, control::LobbyEntry{std::string(key), std::string(value)});
+  changed = true;
+  return true;
+}
 
 struct LobbyChatEntry {
   SteamID lobby;

@@ -11,7 +11,9 @@
 namespace kettle {
 namespace {
 
+using client::find_entry;
 using client::LobbyShared;
+using client::write_entry;
 
 bool logged_on(Client::Impl& m) {
   if (!m.running.load(std::memory_order_acquire)) return false;
@@ -36,37 +38,6 @@ const std::vector<control::LobbyEntry>* lobby_data(LobbyShared& sh, SteamID lobb
   if (auto it = sh.joined.find(lobby); it != sh.joined.end()) return &it->second.data;
   if (auto it = sh.snapshots.find(lobby); it != sh.snapshots.end()) return &it->second.data;
   return nullptr;
-}
-
-const control::LobbyEntry* find_entry(const std::vector<control::LobbyEntry>& list, std::string_view key) {
-  auto it = std::lower_bound(list.begin(), list.end(), key,
-                             [](const control::LobbyEntry& e, std::string_view k) { return e.key < k; });
-  return it != list.end() && it->key == key ? &*it : nullptr;
-}
-
-// Writes key=value into a sorted list at once ("" deletes). Returns false if a new key would
-// exceed the key limit; sets `changed`.
-bool write_entry(std::vector<control::LobbyEntry>& list, std::string_view key, std::string_view value, bool& changed) {
-  auto it = std::lower_bound(list.begin(), list.end(), key,
-                             [](const control::LobbyEntry& e, std::string_view k) { return e.key < k; });
-  const bool found = it != list.end() && it->key == key;
-  changed = false;
-  if (value.empty()) {
-    if (found) {
-      list.erase(it);
-      changed = true;
-    }
-    return true;
-  }
-  if (found) {
-    changed = it->value != value;
-    it->value.assign(value);
-    return true;
-  }
-  if (list.size() >= control::kMaxLobbyKeys) return false;
-  list.insert(it, control::LobbyEntry{std::string(key), std::string(value)});
-  changed = true;
-  return true;
 }
 
 bool valid_key(std::string_view key) { return !key.empty() && key.size() <= control::kMaxLobbyKeyBytes; }
@@ -230,8 +201,8 @@ bool Matchmaking::SetLobbyData(SteamID lobby, std::string_view key, std::string_
     std::lock_guard lock(m.lobbies.mu);
     auto it = m.lobbies.joined.find(lobby);
     if (it == m.lobbies.joined.end() || it->second.owner != self) return false;
-    if (!write_entry(it->second.data, key, value, changed)) return false;  // a 257th key
-    if (!changed) return true;                                             // nothing to tell anyone
+    if (!write_entry(it->second.data, key, value, control::kMaxLobbyKeys, changed)) return false;  // a 257th key
+    if (!changed) return true;  // nothing to tell anyone
     m.lobbies.data_batch[lobby][std::string(key)] = std::string(value);
     if (m.lobbies.batch_due == kInstantNever) m.lobbies.batch_due = monotonic_now() + m.lobby_data_batch;
   }
@@ -280,7 +251,7 @@ void Matchmaking::SetLobbyMemberData(SteamID lobby, std::string_view key, std::s
     auto me = std::find_if(ms.begin(), ms.end(), [&](const control::LobbyMember& x) { return x.id == self; });
     if (me == ms.end()) return;
     bool changed = false;
-    if (!write_entry(me->data, key, value, changed) || !changed) return;
+    if (!write_entry(me->data, key, value, control::kMaxLobbyKeys, changed) || !changed) return;
     m.lobbies.member_batch[lobby][std::string(key)] = std::string(value);
     if (m.lobbies.batch_due == kInstantNever) m.lobbies.batch_due = monotonic_now() + m.lobby_data_batch;
   }
