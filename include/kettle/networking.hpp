@@ -61,8 +61,10 @@ class Networking {
   bool GetP2PSessionState(SteamID remote, P2PSessionState_t* state);
   bool AllowP2PPacketRelay(bool allow);
 
-  // Kettle extension (spec §5): accept requests from users sharing a lobby. Lobbies come with
-  // issue 6; until then it only records the setting.
+  // Kettle extension (spec §5), off by default: a P2P request from a member of a lobby this
+  // client is in is accepted just before its P2PSessionRequest_t is delivered (which still
+  // is, so Steam-style handlers run unchanged). Strangers are unaffected; to refuse them too,
+  // see kettle::LobbySessionPolicy (kettle/lobby_session_policy.hpp).
   bool SetAutoAcceptLobbyMembers(bool enable);
   // Kettle extension: bytes sent to `remote` that are not done yet: reliable data it has not
   // acknowledged (queued here or in flight) and unreliable data not yet on the wire; 0 once

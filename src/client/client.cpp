@@ -95,6 +95,14 @@ void Client::RunCallbacks() {
   if (!m.running.load(std::memory_order_acquire) || m.callbacks.delivering()) return;
   if (m.manual) m.pump();
   m.callbacks.run();
+  // A callback applied at delivery may have accepted a session (SetAutoAcceptLobbyMembers):
+  // the I/O thread must send the acceptance now, not at its next timer.
+  bool dirty = false;
+  {
+    std::lock_guard lock(m.p2p.mu);
+    dirty = !m.p2p.dirty.empty();
+  }
+  if (dirty) m.wake();
 }
 
 void Client::Pump() {

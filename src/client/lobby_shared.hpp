@@ -84,4 +84,14 @@ struct LobbyShared {
   Instant batch_due = kInstantNever;
 };
 
+// True if `user` is a member of a lobby this client is in, as the game currently sees it. The
+// caller holds sh.mu.
+inline bool shares_lobby(const LobbyShared& sh, SteamID user) {
+  for (const auto& [id, lobby] : sh.joined) {
+    for (const auto& m : lobby.members)
+      if (m.id == user) return true;
+  }
+  return false;
+}
+
 }  // namespace kettle::client

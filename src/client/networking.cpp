@@ -7,22 +7,12 @@
 #include <cstring>
 
 #include "client/client_impl.hpp"
+#include "p2p/session_api.hpp"
 
 namespace kettle {
 namespace {
 
 bool valid_channel(int channel) { return channel >= 0 && channel <= k_nMaxP2PChannel; }
-
-// Moves a pending session's held packets to the readable queues, in arrival order.
-void release_held(p2p::Shared& sh, p2p::Session& s) {
-  for (auto& pkt : s.held) {
-    s.unread_bytes += pkt.data.size();
-    s.open_channels.set(static_cast<std::size_t>(pkt.channel));
-    sh.readable[static_cast<std::size_t>(pkt.channel)].push_back(std::move(pkt));
-  }
-  s.held.clear();
-  s.held_bytes = 0;
-}
 
 void drop_readable(p2p::Shared& sh, SteamID from, int only_channel = -1) {
   for (int ch = 0; ch < p2p::kChannels; ++ch) {
@@ -82,7 +72,7 @@ bool Networking::SendP2PPacket(SteamID remote, const void* data, uint32 size, EP
           s.state = p2p::State::active;  // sending accepts (rule 3)
           s.deadline = kInstantNever;
           s.last_error = 0;
-          release_held(sh, s);
+          p2p::release_held(sh, s);
           break;
         case p2p::State::pre_accepted:
         case p2p::State::failed:
@@ -151,24 +141,12 @@ bool Networking::ReadP2PPacket(void* dest, uint32 dest_size, uint32* msg_size, S
 bool Networking::AcceptP2PSessionWithUser(SteamID remote) {
   auto& m = *client_.impl_;
   if (!m.running.load(std::memory_order_acquire) || !remote.BIndividualAccount()) return false;
+  bool wake = false;
   {
     std::lock_guard lock(m.p2p.mu);
-    auto& sh = m.p2p;
-    auto [it, created] = sh.sessions.try_emplace(remote);
-    p2p::Session& s = it->second;
-    if (created) {
-      s.state = p2p::State::pre_accepted;
-      s.deadline = kInstantNever;
-      return true;  // no connection attempt (spec §2.2)
-    }
-    if (s.state != p2p::State::pending_incoming) return true;
-    s.state = p2p::State::active;
-    s.deadline = kInstantNever;
-    s.last_error = 0;
-    release_held(sh, s);
-    sh.dirty.push_back(remote);
+    wake = p2p::accept_session(m.p2p, remote);
   }
-  m.wake();
+  if (wake) m.wake();
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "crypto/keys.hpp"
 #include "kettle/callbacks.hpp"
+#include "p2p/session_api.hpp"
 #include "server/session.hpp"  // the server's CLOSE app codes
 
 namespace kettle::client {
@@ -40,12 +41,13 @@ std::string seconds_text(Duration d) {
 }
 
 ServerSession::ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks,
-                             p2p::Shared& p2p)
+                             p2p::Shared& p2p, LobbyShared& lobbies)
     : config_(config),
       state_(state),
       callbacks_(callbacks),
       key_(crypto::SigningKeyPair::generate()),
       p2p_shared_(p2p),
+      lobbies_(lobbies),
       backoff_(config.reconnect_min) {}
 
 ServerSession::~ServerSession() {
@@ -56,7 +58,7 @@ Result<std::unique_ptr<ServerSession>> ServerSession::create(const SessionConfig
                                                              CallbackQueue& callbacks, p2p::Shared& p2p,
                                                              LobbyShared& lobbies) {
   KETTLE_TRY(crypto::init());
-  std::unique_ptr<ServerSession> s(new ServerSession(config, state, callbacks, p2p));
+  std::unique_ptr<ServerSession> s(new ServerSession(config, state, callbacks, p2p, lobbies));
   auto loop = net::EventLoop::create();
   if (!loop) return std::move(loop).error();
   s->loop_ = std::move(*loop);
@@ -666,7 +668,22 @@ bool ServerSession::persona_known(SteamID id) {
   return false;
 }
 
-void ServerSession::post_session_request(SteamID from) { callbacks_.post(P2PSessionRequest_t{from}); }
+// With SetAutoAcceptLobbyMembers on (spec §5), a request from someone sharing a lobby is
+// accepted as the callback is delivered, just before the game's handlers see it: the lobby copy
+// is current then (its updates were queued before this request), which it is not yet here.
+void ServerSession::post_session_request(SteamID from) {
+  callbacks_.post_applying(P2PSessionRequest_t{from}, [p2p = &p2p_shared_, lobbies = &lobbies_, from] {
+    std::lock_guard lock(p2p->mu);  // lock order: p2p.mu, then lobbies.mu
+    if (!p2p->auto_accept_lobby_members) return;
+    bool member = false;
+    {
+      std::lock_guard lobby_lock(lobbies->mu);
+      member = shares_lobby(*lobbies, from);
+    }
+    // The I/O thread is woken by Client::RunCallbacks once delivery ends (p2p.dirty not empty).
+    if (member) (void)p2p::accept_session(*p2p, from);
+  });
+}
 
 void ServerSession::post_connect_fail(SteamID remote, int error) {
   callbacks_.post(P2PSessionConnectFail_t{remote, static_cast<uint8>(error)});

@@ -102,7 +102,8 @@ class ServerSession final : private p2p::Host {
   using Pending = std::variant<LoginRequest, RefreshRequest, SetNameRequest, FetchRequest, ListOnlineRequest,
                                SignalRequest, RelayRequest, LobbyRequest>;
 
-  ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks, p2p::Shared& p2p);
+  ServerSession(const SessionConfig& config, ClientState& state, CallbackQueue& callbacks, p2p::Shared& p2p,
+                LobbyShared& lobbies);
 
   // p2p::Host
   transport::Endpoint& endpoint() override { return driver_->endpoint(); }
@@ -149,6 +150,7 @@ class ServerSession final : private p2p::Host {
   std::unique_ptr<net::EventLoop> loop_;
   std::unique_ptr<net::TransportDriver> driver_;  // destroyed before loop_
   p2p::Shared& p2p_shared_;
+  LobbyShared& lobbies_;
   std::unique_ptr<p2p::SessionManager> p2p_;  // the driver's tap; outlives nothing it points to
   std::unique_ptr<LobbyIo> lobby_io_;
 
