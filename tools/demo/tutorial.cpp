@@ -1,14 +1,17 @@
 // kettle-tutorial: the GodotSteam P2P tutorial's flow (../shared/spec/seed-godotsteam-p2p-tutorial.txt)
-// in C++ over Kettle's Networking API. The parent starts an embedded kettle-server and two
-// player processes: "host" waits, accepts the session request (printing the requester's name
-// as the tutorial's _on_p2p_session_request does) and answers; "guest" finds the host in the
-// server's online list, sends the handshake, three chat lines and a burst of unreliable state
-// updates, then "bye". Each side prints what it sends, receives and its session state.
+// in C++ over Kettle's Matchmaking and Networking APIs. The parent starts an embedded
+// kettle-server and two player processes: "host" creates a public lobby (with the tutorial's
+// "name" lobby data), accepts session requests from lobby members only (printing the
+// requester's name as the tutorial's _on_p2p_session_request does) and answers; "guest" finds
+// the lobby by lobby search, joins it, sends the handshake to the lobby's owner, three chat
+// lines and a burst of unreliable state updates, then "bye", and leaves the lobby. Each side
+// prints lobby events (who entered, left), what it sends and receives, and its session state.
 // Exit status: 0 both players finished the flow, 1 a player failed, 2 bad arguments.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -21,6 +24,7 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 constexpr int kStateUpdates = 100;
+constexpr const char* kDemoGame = "kettle-tutorial";  // lobby data the guest searches for
 
 struct Options {
   std::string role;  // "", "host" or "guest"
@@ -65,6 +69,81 @@ int read_json(kettle::Client& c, int channel, std::vector<std::pair<kettle::Stea
   return n;
 }
 
+// The tutorial's membership check: is `user` among the lobby's members?
+bool in_lobby(kettle::Client& c, kettle::SteamID lobby, kettle::SteamID user) {
+  const int n = c.matchmaking().GetNumLobbyMembers(lobby);
+  for (int i = 0; i < n; ++i)
+    if (c.matchmaking().GetLobbyMemberByIndex(lobby, i) == user) return true;
+  return false;
+}
+
+// Runs frames until `done` or the deadline.
+bool frames_until(kettle::Client& c, Clock::time_point deadline, const std::function<bool()>& done) {
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    c.RunCallbacks();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a frame
+  }
+  return true;
+}
+
+// Host: CreateLobby, then the tutorial's lobby data in the LobbyCreated_t handler.
+bool host_lobby(kettle::Client& c, const Options& o, Clock::time_point deadline, kettle::SteamID& lobby) {
+  auto& mm = c.matchmaking();
+  bool entered = false;
+  c.On<kettle::LobbyCreated_t>([&](const kettle::LobbyCreated_t& cb) {
+    if (cb.m_eResult != kettle::k_EResultOK) return say(o, fmt::format("create_lobby failed: result {}", cb.m_eResult));
+    mm.SetLobbyData(kettle::SteamID(cb.m_ulSteamIDLobby), "name", o.name + "'s lobby");
+    mm.SetLobbyData(kettle::SteamID(cb.m_ulSteamIDLobby), "game", kDemoGame);
+  });
+  c.On<kettle::LobbyEnter_t>([&](const kettle::LobbyEnter_t& cb) {
+    lobby = kettle::SteamID(cb.m_ulSteamIDLobby);
+    entered = cb.m_EChatRoomEnterResponse == kettle::k_EChatRoomEnterResponseSuccess;
+  });
+  mm.CreateLobby(kettle::k_ELobbyTypePublic, 4);
+  if (!frames_until(c, deadline, [&] { return entered; })) return say(o, "could not create the lobby"), false;
+  say(o, fmt::format("created public lobby {} \"{}\"; waiting for players", lobby.value(),
+                     mm.GetLobbyData(lobby, "name")));
+  return true;
+}
+
+// Guest: lobby search (string filter on the demo's "game" data) until the host's lobby shows
+// up, then JoinLobby; `host` is the lobby's owner.
+bool join_lobby(kettle::Client& c, const Options& o, Clock::time_point deadline, kettle::SteamID& lobby,
+                kettle::SteamID& host) {
+  auto& mm = c.matchmaking();
+  int matches = -1;
+  c.On<kettle::LobbyMatchList_t>(
+      [&](const kettle::LobbyMatchList_t& l) { matches = static_cast<int>(l.m_nLobbiesMatching); });
+  while (!lobby.IsValid()) {
+    matches = -1;
+    mm.AddRequestLobbyListStringFilter("game", kDemoGame, kettle::k_ELobbyComparisonEqual);
+    mm.RequestLobbyList();
+    if (!frames_until(c, deadline, [&] { return matches >= 0; })) return say(o, "lobby search failed"), false;
+    if (matches > 0) {
+      lobby = mm.GetLobbyByIndex(0);
+      break;
+    }
+    // Not created yet: search again after some frames.
+    frames_until(c, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)), [] { return false; });
+    if (Clock::now() >= deadline) return say(o, "no lobby found"), false;
+  }
+  say(o, fmt::format("lobby search found {} \"{}\" ({}/{} members): joining", lobby.value(),
+                     mm.GetLobbyData(lobby, "name"), mm.GetNumLobbyMembers(lobby), mm.GetLobbyMemberLimit(lobby)));
+  int response = 0;
+  c.On<kettle::LobbyEnter_t>(
+      [&](const kettle::LobbyEnter_t& cb) { response = static_cast<int>(cb.m_EChatRoomEnterResponse); });
+  mm.JoinLobby(lobby);
+  if (!frames_until(c, deadline, [&] { return response != 0; }) || response != kettle::k_EChatRoomEnterResponseSuccess)
+    return say(o, fmt::format("join failed: response {}", response)), false;
+  host = mm.GetLobbyOwner(lobby);
+  std::string names;
+  for (int i = 0; i < mm.GetNumLobbyMembers(lobby); ++i)
+    names += (i ? ", " : "") + c.GetFriendPersonaName(mm.GetLobbyMemberByIndex(lobby, i));
+  say(o, fmt::format("joined the lobby; members: {}", names));
+  return true;
+}
+
 int run_player(const Options& o) {
   auto client = kettle::Client::Create();
   kettle::ClientConfig cfg;
@@ -76,37 +155,46 @@ int run_player(const Options& o) {
     return 1;
   }
   say(o, fmt::format("logged in as {} ({})", client->GetPersonaName(), client->GetSteamID().value()));
-  const auto deadline = Clock::now() + std::chrono::duration<double>(o.timeout_s);
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_s));
   kettle::SteamID peer;
   bool failed = false;
   client->On<kettle::P2PSessionConnectFail_t>([&](const kettle::P2PSessionConnectFail_t& f) {
     say(o, fmt::format("p2p_session_connect_fail from {}: error {}", f.m_steamIDRemote.value(), f.m_eP2PSessionError));
     failed = true;
   });
+  kettle::SteamID lobby_id;  // the lobby both players are in, once they are
   client->On<kettle::P2PSessionRequest_t>([&](const kettle::P2PSessionRequest_t& r) {
-    // The tutorial's _on_p2p_session_request: name first, then accept.
-    say(o, fmt::format("p2p_session_request from {} ({}): accepting", client->GetFriendPersonaName(r.m_steamIDRemote),
-                       r.m_steamIDRemote.value()));
+    // The tutorial's _on_p2p_session_request: name first, then accept lobby members only
+    // (kettle::LobbySessionPolicy does the same in one line).
+    const std::string name = client->GetFriendPersonaName(r.m_steamIDRemote);
+    if (!in_lobby(*client, lobby_id, r.m_steamIDRemote)) {
+      say(o, fmt::format("p2p_session_request from {}: not in our lobby, refusing", name));
+      client->networking().CloseP2PSessionWithUser(r.m_steamIDRemote);
+      return;
+    }
+    say(o, fmt::format("p2p_session_request from {} ({}): a lobby member, accepting", name, r.m_steamIDRemote.value()));
     client->networking().AcceptP2PSessionWithUser(r.m_steamIDRemote);
     peer = r.m_steamIDRemote;
   });
 
   std::vector<std::pair<kettle::SteamID, json>> inbox;
+  auto& mm = client->matchmaking();
+  kettle::SteamID& lobby = lobby_id;
+  bool guest_left = false;
+  client->On<kettle::LobbyChatUpdate_t>([&](const kettle::LobbyChatUpdate_t& u) {
+    const kettle::SteamID who(u.m_ulSteamIDUserChanged);
+    const char* what = u.m_rgfChatMemberStateChange == kettle::k_EChatMemberStateChangeEntered ? "entered"
+                       : u.m_rgfChatMemberStateChange == kettle::k_EChatMemberStateChangeLeft  ? "left"
+                                                                                               : "dropped out of";
+    say(o, fmt::format("{} {} the lobby ({} members now)", client->GetFriendPersonaName(who), what,
+                       mm.GetNumLobbyMembers(lobby)));
+    if (u.m_rgfChatMemberStateChange != kettle::k_EChatMemberStateChangeEntered) guest_left = true;
+  });
+  if (!(o.role == "host" ? host_lobby(*client, o, deadline, lobby) : join_lobby(*client, o, deadline, lobby, peer)))
+    return 1;
   if (o.role == "guest") {
-    // The tutorial gets the host from the lobby; lobbies come later, so ask who is online.
-    bool asked = false;
-    client->On<kettle::KettleOnlineList_t>([&](const kettle::KettleOnlineList_t& l) {
-      asked = false;
-      for (const auto& u : l.m_users)
-        if (u.persona_name == o.peer_name) peer = u.steam_id;
-    });
-    while (!peer.IsValid() && Clock::now() < deadline) {
-      if (!asked) asked = client->RequestOnlineList(cfg.app_id);
-      client->RunCallbacks();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a frame
-    }
-    if (!peer.IsValid()) return say(o, "host not online"), 1;
-    say(o, fmt::format("found {} online: sending handshake", o.peer_name));
+    say(o, fmt::format("sending handshake to the lobby owner {}", client->GetFriendPersonaName(peer)));
     send_json(*client, peer, {{"message", "handshake"}, {"from", client->GetSteamID().value()}},
               kettle::k_EP2PSendReliable, 0);
   }
@@ -160,8 +248,8 @@ int run_player(const Options& o) {
     if (o.role == "host" && peer.IsValid()) {
       kettle::P2PSessionState_t s;
       // The guest closed its side after reading our bye: the host is done too.
-      if (states > 0 && chats >= 3 && client->networking().GetP2PSessionState(peer, &s) && s.m_bConnectionActive == 0 &&
-          s.m_bConnecting == 0)
+      if (states > 0 && chats >= 3 && guest_left && client->networking().GetP2PSessionState(peer, &s) &&
+          s.m_bConnectionActive == 0 && s.m_bConnecting == 0)
         bye = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a frame
@@ -169,7 +257,8 @@ int run_player(const Options& o) {
   if (peer.IsValid()) say(o, "session state: " + state_text(*client, peer));
   if (!bye) return say(o, failed ? "session failed" : "timed out"), 1;
   if (o.role == "guest") {
-    say(o, fmt::format("chat replies: {}; closing the session", chats));
+    say(o, fmt::format("chat replies: {}; leaving the lobby and closing the session", chats));
+    mm.LeaveLobby(lobby);
     client->networking().CloseP2PSessionWithUser(peer);
     if (chats < 3) return 1;
   }
@@ -192,13 +281,13 @@ int run_parent(const std::string& self, const Options& o) {
   };
   auto host = spawn("host", "bob", "alice");
   if (!host) return std::fprintf(stderr, "spawn failed: %s\n", host.error().message.c_str()), 1;
-  // The guest starts once the host is logged in, so it finds it online.
+  // The guest starts once the host's lobby exists (it would search again until then).
   const auto deadline = kettle::monotonic_now() + kettle::secs(static_cast<long>(o.timeout_s) + 5);
   for (;;) {
     auto line = host->read_line(deadline);
     if (!line) return std::fprintf(stderr, "host: %s\n", line.error().message.c_str()), 1;
     std::printf("%s\n", line->c_str());
-    if (line->find("logged in") != std::string::npos) break;
+    if (line->find("waiting for players") != std::string::npos) break;
   }
   auto guest = spawn("guest", "alice", "bob");
   if (!guest) return std::fprintf(stderr, "spawn failed: %s\n", guest.error().message.c_str()), 1;
