@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "control/hex.hpp"
 #include "control/lobby_samples.hpp"
 #include "control/messages.hpp"
 
@@ -22,16 +23,7 @@ using testing::kSampleLobby;
 using testing::sample_lobby_state;
 using testing::sample_member;
 using testing::sample_summary;
-
-std::string to_hex(Bytes b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xf];
-  }
-  return s;
-}
+using testing::to_hex;
 
 void expect_round_trip(const Body& body) {
   const Message m{7, body};

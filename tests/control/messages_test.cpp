@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "control/hex.hpp"
 #include "control/sample_messages.hpp"
 
 namespace kettle::control {
@@ -18,16 +19,7 @@ using testing::pinned_login;
 using testing::pinned_login_ok;
 using testing::sample_certificate;
 using testing::sample_messages;
-
-std::string to_hex(Bytes b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xf];
-  }
-  return s;
-}
+using testing::to_hex;
 
 Buf from_hex(std::string_view hex) {
   Buf out;
