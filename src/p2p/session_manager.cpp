@@ -155,8 +155,7 @@ void SessionManager::path_up(SteamID peer, Path& p, transport::ConnectionId conn
   if (it == shared_.sessions.end()) return;
   Session& s = it->second;
   s.path_up = true;
-  s.using_relay = p.relayed;
-  s.remote = p.relayed && p.relay ? p.relay->relay : addr;
+  p.show_in(s);
   apply_read_pause(peer, s, now);
   flush_out(peer, s, now);
 }
@@ -179,8 +178,7 @@ void SessionManager::follow_path_address(SteamID peer, Path& p, Session& s, cons
   p.addr = now_at;
   p.relayed = is_virtual(now_at);
   if (was_relayed && !p.relayed) logger("p2p")->info("path to {} is direct now: {}", peer.value(), now_at.to_string());
-  s.using_relay = p.relayed;
-  s.remote = p.relayed && p.relay ? p.relay->relay : now_at;
+  p.show_in(s);
 }
 
 void SessionManager::drop_path(SteamID peer, Instant now, std::uint16_t close_code) {
@@ -416,8 +414,7 @@ void SessionManager::on_message_locked(transport::Message& m, Instant now) {
     s.deadline = now + timing_.pending_hold;
     if (auto p = paths_.find(peer); p != paths_.end() && p->second->conn != 0) {
       s.path_up = true;
-      s.using_relay = p->second->relayed;
-      s.remote = p->second->relayed && p->second->relay ? p->second->relay->relay : p->second->addr;
+      p->second->show_in(s);
     }
   }
   switch (s.state) {

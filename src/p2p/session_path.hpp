@@ -52,6 +52,12 @@ struct SessionManager::Path {
   std::size_t next_working = 0;
   Address addr;
   bool relayed = false;
+  // What GetP2PSessionState reports for this path: relayed traffic shows the relay's address
+  // (addr is then a virtual one), direct traffic the peer's.
+  void show_in(Session& s) const {
+    s.using_relay = relayed;
+    s.remote = relayed && relay ? relay->relay : addr;
+  }
   Instant give_up = kInstantNever;
   Instant next_punch = kInstantNever;
   Instant next_offer = kInstantNever;
