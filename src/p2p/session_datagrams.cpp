@@ -29,22 +29,22 @@ bool SessionManager::is_virtual(const Address& to) const {
 std::size_t SessionManager::wrap_header(const Address& to, MutBytes header, Address& real_to) {
   const std::uint64_t allocation = load_le64(to.ip.data() + 8);
   auto owner = by_allocation_.find(allocation);
-  if (owner == by_allocation_.end() || header.size() < kRelayToHeader) return 0;
+  if (owner == by_allocation_.end() || header.size() < kToRelayHeaderBytes) return 0;
   auto p = paths_.find(owner->second);
   if (p == paths_.end() || !p->second->relay) return 0;
   const RelayGrant& g = *p->second->relay;
-  header[0] = kRelayTo;
-  header[1] = 1;
+  header[0] = kToRelay;
+  header[1] = kRelayVersion;
   store_le64(header.data() + 2, g.allocation);
   std::memcpy(header.data() + 10, g.token.data(), g.token.size());
   real_to = g.relay;
-  return kRelayToHeader;
+  return kToRelayHeaderBytes;
 }
 
 void SessionManager::send_bind(const RelayGrant& g) {
-  std::array<std::uint8_t, kRelayToHeader> bind{};
+  std::array<std::uint8_t, kToRelayHeaderBytes> bind{};
   Address to;
-  if (wrap_header(virtual_address(g.allocation), bind, to) == kRelayToHeader) host_.send_raw(bind, to);
+  if (wrap_header(virtual_address(g.allocation), bind, to) == kToRelayHeaderBytes) host_.send_raw(bind, to);
 }
 
 void SessionManager::on_relay_allocated(const RelayGrant& grant, Instant now) {
@@ -117,21 +117,21 @@ bool SessionManager::on_receive(Bytes datagram, const Address& from, Instant now
     }
     return true;
   }
-  if (datagram[0] == kRelayFrom) {
-    if (datagram.size() <= kRelayFromHeader || datagram[1] != 1) return true;
+  if (datagram[0] == kFromRelay) {
+    if (datagram.size() <= kFromRelayHeaderBytes || datagram[1] != kRelayVersion) return true;
     const std::uint64_t allocation = load_le64(datagram.data() + 2);
     auto owner = by_allocation_.find(allocation);
     if (owner == by_allocation_.end()) {
       std::erase_if(early_relay_, [&](const EarlyRelay& e) { return now - e.at > secs(2); });
       if (early_relay_.size() < 16) {
-        const Bytes payload = datagram.subspan(kRelayFromHeader);
+        const Bytes payload = datagram.subspan(kFromRelayHeaderBytes);
         early_relay_.push_back(EarlyRelay{allocation, from, now, {payload.begin(), payload.end()}});
       }
       return true;
     }
     auto pit = paths_.find(owner->second);
     if (pit == paths_.end() || !pit->second->relay || !(pit->second->relay->relay == from)) return true;
-    inner = datagram.subspan(kRelayFromHeader);
+    inner = datagram.subspan(kFromRelayHeaderBytes);
     inner_from = virtual_address(allocation);
     return false;
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "control/relay_wire.hpp"
 #include "p2p/session_manager.hpp"
 
 namespace kettle::p2p::detail {
@@ -20,10 +21,11 @@ constexpr std::uint16_t kCloseReplaced = 2;  // a newer connection from the same
 constexpr std::uint16_t kCloseWrongApp = 3;  // the peer runs another app
 constexpr std::uint16_t kCloseIgnored = 4;   // the request was not accepted (hold expired or closed)
 
-constexpr std::uint8_t kRelayTo = 0x10;
-constexpr std::uint8_t kRelayFrom = 0x11;
-constexpr std::size_t kRelayToHeader = 2 + 8 + 16;
-constexpr std::size_t kRelayFromHeader = 2 + 8;
+using control::kFromRelay;
+using control::kFromRelayHeaderBytes;
+using control::kRelayVersion;
+using control::kToRelay;
+using control::kToRelayHeaderBytes;
 constexpr Duration kBindInterval = secs(5);
 // fd6b:6574:746c:6500::/64 ("kettle"): virtual addresses of peers behind the relay.
 constexpr std::array<std::uint8_t, 8> kVirtualPrefix = {0xfd, 0x6b, 0x65, 0x74, 0x74, 0x6c, 0x65, 0x00};

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "control/messages.hpp"
+#include "control/relay_wire.hpp"
 #include "core/address.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -28,12 +29,12 @@
 
 namespace kettle::server::relay {
 
-inline constexpr std::uint8_t kToRelay = 0x10;
-inline constexpr std::uint8_t kFromRelay = 0x11;
-inline constexpr std::uint8_t kRelayVersion = 1;
-inline constexpr std::size_t kToRelayHeaderBytes = 1 + 1 + 8 + control::kRelayTokenBytes;  // 26
-inline constexpr std::size_t kFromRelayHeaderBytes = 1 + 1 + 8;                            // 10
-inline constexpr std::size_t kMaxRelayPayload = 1400;
+using control::kFromRelay;
+using control::kFromRelayHeaderBytes;
+using control::kMaxRelayPayload;
+using control::kRelayVersion;
+using control::kToRelay;
+using control::kToRelayHeaderBytes;
 // Size of the buffer on_datagram() needs for any datagram it forwards.
 inline constexpr std::size_t kMaxForwardBytes = kFromRelayHeaderBytes + kMaxRelayPayload;
 
