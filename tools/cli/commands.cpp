@@ -39,9 +39,9 @@ Outcome run(const Options& o, const Io& io) {
   if (o.app_id == 0) return fail(kExitUsage, "--app-id must not be 0");
   const std::size_t want_args = o.command == "set-name" || o.command == "lookup" ? 1 : 0;
   if (o.command != "whoami" && o.command != "set-name" && o.command != "lookup" && o.command != "online" &&
-      o.command != "send" && o.command != "listen" && o.command != "doctor")
+      o.command != "send" && o.command != "listen" && o.command != "doctor" && o.command != "lobby")
     return fail(kExitUsage, "unknown command '" + o.command +
-                                "' (whoami | set-name NEW | lookup STEAMID | online | send | listen | doctor)");
+                                "' (whoami | set-name NEW | lookup STEAMID | online | send | listen | doctor | lobby)");
   if (o.connect_timeout_s && !(*o.connect_timeout_s >= 0.1 && *o.connect_timeout_s <= 600))
     return fail(kExitUsage, "--connect-timeout must be 0.1-600 seconds");
   if (o.args.size() != want_args)
@@ -66,6 +66,9 @@ Outcome run(const Options& o, const Io& io) {
   if (o.command == "listen") {
     if (auto bad = check_listen(o.listen)) return *bad;
   }
+  if (o.command == "lobby") {
+    if (auto bad = check_lobby(o.lobby)) return *bad;
+  }
   auto password = env_secret(o.password_env);
   if (!password) return fail(kExitUsage, password.error().message);
   auto token = env_secret(o.token_env);
@@ -89,10 +92,12 @@ Outcome run(const Options& o, const Io& io) {
   if (init.code != k_ESteamAPIInitResult_OK) return fail(kExitUnreachable, "login failed: " + init.message);
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
 
-  if (o.command == "send" || o.command == "listen" || o.command == "doctor") {
+  if (o.command == "send" || o.command == "listen" || o.command == "doctor" || o.command == "lobby") {
     Outcome r = o.command == "send"     ? run_send(*client, o.send, payload)
                 : o.command == "listen" ? run_listen(*client, o.listen, io)
+                : o.command == "lobby"  ? run_lobby(*client, o, io)
                                         : run_doctor(*client, o);
+    if (r.disconnect && io.exit_without_logoff) io.exit_without_logoff(r);  // does not return
     client->Shutdown();
     return r;
   }

@@ -39,6 +39,20 @@ struct ListenOptions {
   double timeout_s = 300;  // 0: no limit
 };
 
+// `lobby ACTION [ARGS] [OPTIONS]` (tools/cli/README.md "lobby"). Which options an action takes is
+// main.cpp's business; check_lobby checks the values.
+struct LobbyOptions {
+  std::string action;             // create | join | watch | list | chat | members
+  std::vector<std::string> args;  // join, watch, members: ID; chat: ID TEXT
+  std::string type = "public";    // create: private | friends | public | invisible
+  int max_members = 250;          // create: 1-250
+  std::vector<std::string> data;  // create: KEY=VALUE lobby data, on the server before the id is printed
+  std::vector<std::string> filter, filter_not, near, numeric;  // list: KEY=VALUE, KEY=VALUE, KEY=N, KEY<op>N
+  int slots = 0;                                               // list: free slots at least (0: any)
+  int count = 0;                                               // list: at most this many (0: the server's 50)
+  double for_s = 0;  // create, join, watch: stay this long, then end as on a signal (0: until a signal)
+};
+
 struct Options {
   std::string server;
   std::string server_key;
@@ -54,12 +68,16 @@ struct Options {
   std::vector<std::string> args;
   SendOptions send;
   ListenOptions listen;
+  LobbyOptions lobby;
 };
 
 struct Outcome {
   int exit_code = kExitFailure;
   std::string json;   // stdout (the last line for commands that stream)
   std::string error;  // stderr, one line
+  // End the process without logging off (`lobby join`): the server notices the silence after its
+  // backend_liveness and tells the lobby DISCONNECTED, as for a crashed game.
+  bool disconnect = false;
 };
 
 // Where streaming commands (listen) put their lines as they happen, and how a caller stops them.
@@ -69,6 +87,10 @@ struct Io {
   std::function<void(const std::string&)> line;
   // Set (by a signal handler) to end `listen` early; it then reports what it has.
   const std::atomic<bool>* stop = nullptr;
+  // How an Outcome with `disconnect` ends: print it and end the process at once, with no logoff
+  // and no destructors (main.cpp: std::_Exit). Unset (in-process callers): the client logs off,
+  // so the lobby sees LEFT instead.
+  std::function<void(const Outcome&)> exit_without_logoff;
 };
 
 // Byte i of the `send --bytes N` payload: i mod 251 (a prime, so the pattern does not line up

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,5 +52,9 @@ std::optional<Outcome> check_listen(const ListenOptions& o);
 Outcome run_listen(Client& c, const ListenOptions& o, const Io& io);
 
 Outcome run_doctor(Client& c, const Options& o);
+
+// `lobby`: the values of its options and arguments (exit 1 before the login when wrong).
+std::optional<Outcome> check_lobby(const LobbyOptions& o);
+Outcome run_lobby(Client& c, const Options& o, const Io& io);
 
 }  // namespace kettle::cli

@@ -3,10 +3,11 @@
 //   kettle-cli [--server HOST:PORT --server-key KEY | --embedded] --name NAME [--password-env VAR]
 //              [--token-env VAR] [--app-id N] [--timeout S] [--relay-only] [--connect-timeout S]
 //              COMMAND [ARGS]
-//   COMMAND: whoami | set-name NEW | lookup STEAMID | online | send ... | listen ... | doctor
+//   COMMAND: whoami | set-name NEW | lookup STEAMID | online | send ... | listen ... | doctor |
+//            lobby ACTION ...
 //
-// Output is JSON on stdout (listen: one line per packet). Exit codes: 0 ok, 1 usage error, 2
-// cannot reach the server or log in (the message says which), 3 any other failure.
+// Output is JSON on stdout (listen: one line per packet; lobby streams: one line per event). Exit codes: 0 ok, 1 usage
+// error, 2 cannot reach the server or log in (the message says which), 3 any other failure.
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -41,7 +42,7 @@ int command_index(int argc, char** argv) {
   return argc;
 }
 
-// send/listen/doctor options come after the command word (their --timeout is not the login's).
+// send/listen/doctor/lobby options come after the command word (their --timeout is not the login's).
 // Parses argv[from..] into `o`; returns an exit code when parsing ends the run (help, error).
 std::optional<int> parse_command_options(kettle::cli::Options& o, int argc, char** argv, int from) {
   CLI::App cmd{"kettle-cli " + o.command};
@@ -81,6 +82,35 @@ std::optional<int> parse_command_options(kettle::cli::Options& o, int argc, char
     cmd.add_option("--timeout", l.timeout_s, "give up after this many seconds (0: no limit)")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
+  } else if (o.command == "lobby") {
+    // The action word picks the options, so one an action does not take is a usage error.
+    auto& lo = o.lobby;
+    if (from < argc && argv[from][0] != '-') lo.action = argv[from++];
+    cmd.name("kettle-cli lobby " + lo.action);
+    cmd.description("Lobbies: create | join ID | watch ID | list | chat ID TEXT | members ID (tools/cli/README.md).");
+    const std::string& a = lo.action;
+    const std::size_t positionals = a == "chat" ? 2 : (a == "join" || a == "watch" || a == "members") ? 1 : 0;
+    if (positionals > 0) {
+      // The count is check_lobby's (its message names the action).
+      cmd.add_option("args", lo.args, a == "chat" ? "ID TEXT" : "ID: the lobby's SteamID64 (decimal)");
+    }
+    if (a == "create") {
+      cmd.add_option("--type", lo.type, "private | friends | public | invisible")->capture_default_str();
+      cmd.add_option("--max", lo.max_members, "member limit, 1-250")->capture_default_str();
+      cmd.add_option("--data", lo.data, "KEY=VALUE lobby data (repeatable), set before the id is printed");
+    }
+    if (a == "create" || a == "join" || a == "watch") {
+      cmd.add_option("--for", lo.for_s, "stay this many seconds, then end as on SIGTERM (0: until a signal)")
+          ->capture_default_str();
+    }
+    if (a == "list") {
+      cmd.add_option("--filter", lo.filter, "KEY=VALUE: lobby data equal to VALUE (repeatable)");
+      cmd.add_option("--filter-not", lo.filter_not, "KEY=VALUE: lobby data not equal to VALUE (repeatable)");
+      cmd.add_option("--numeric", lo.numeric, "KEY<op>N, op one of < <= = >= > != (repeatable)");
+      cmd.add_option("--near", lo.near, "KEY=N: closest to N first (repeatable; earlier ones first)");
+      cmd.add_option("--slots", lo.slots, "at least this many free slots");
+      cmd.add_option("--count", lo.count, "at most this many lobbies, 1-500 (default 50)");
+    }
   } else {
     cmd.description("Report this machine's network as a P2P session would see it.");
   }
@@ -91,7 +121,8 @@ std::optional<int> parse_command_options(kettle::cli::Options& o, int argc, char
   } catch (const CLI::CallForHelp& e) {
     return cmd.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "kettle-cli: %s: %s\n", o.command.c_str(), e.what());
+    const std::string what = o.command == "lobby" ? "lobby " + o.lobby.action : o.command;
+    std::fprintf(stderr, "kettle-cli: %s: %s\n", what.c_str(), e.what());
     return kettle::cli::kExitUsage;
   }
   return std::nullopt;
@@ -120,7 +151,7 @@ int main(int argc, char** argv) {
          "seconds a P2P session may take to become active (default 20)")
       ->check(CLI::Range(0.1, 600.0));
   app.add_option("command", o.command,
-                 "whoami | set-name NEW | lookup STEAMID | online | send ... | listen ... | doctor")
+                 "whoami | set-name NEW | lookup STEAMID | online | send ... | listen ... | doctor | lobby ...")
       ->required();
   app.add_option("args", o.args, "command arguments");
 
@@ -128,7 +159,7 @@ int main(int argc, char** argv) {
   // keep the old parse (options anywhere) so nothing that worked before changes.
   const int at = command_index(argc, argv);
   const std::string word = at < argc ? argv[at] : "";
-  const bool own_options = word == "send" || word == "listen" || word == "doctor";
+  const bool own_options = word == "send" || word == "listen" || word == "doctor" || word == "lobby";
   try {
     app.parse(own_options ? at + 1 : argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -144,9 +175,17 @@ int main(int argc, char** argv) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);  // a reader (a script, a test) sees every packet as it arrives
   };
-  if (o.command == "listen") {
-    // SIGINT/SIGTERM end a listener cleanly: the lines so far are complete and the final
-    // summary follows. Other commands keep the default (die at once).
+  io.exit_without_logoff = [](const kettle::cli::Outcome& out) {
+    if (!out.json.empty()) std::printf("%s\n", out.json.c_str());
+    if (!out.error.empty()) std::fprintf(stderr, "kettle-cli: %s\n", out.error.c_str());
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(out.exit_code);  // no destructors: the client must not say goodbye to the server
+  };
+  if (o.command == "listen" || o.command == "lobby") {
+    // SIGINT/SIGTERM end a listener or a lobby stream cleanly: the lines so far are complete and
+    // the command ends its own way (listen: the summary; lobby: README). Other commands keep the
+    // default (die at once).
     io.stop = &g_stop;
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
