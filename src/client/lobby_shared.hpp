@@ -58,6 +58,22 @@ inline bool write_entry(std::vector<control::LobbyEntry>& list, std::string_view
   return true;
 }
 
+// Whether writing key=value ("" deletes) into `list`, one of the lobby copy `s`'s lists (its
+// data or a member's), keeps the lobby's data total within what the server accepts
+// (control::kMaxLobbyDataTotalBytes). A write that does not grow the total always fits.
+inline bool fits_lobby_total(const control::LobbyState& s, const std::vector<control::LobbyEntry>& list,
+                             std::string_view key, std::string_view value) {
+  const control::LobbyEntry* e = find_entry(list, key);
+  const std::size_t old_cost = e != nullptr ? control::lobby_entry_cost(key.size(), e->value.size()) : 0;
+  const std::size_t new_cost = value.empty() ? 0 : control::lobby_entry_cost(key.size(), value.size());
+  if (new_cost <= old_cost) return true;
+  std::size_t total = 0;
+  for (const auto& d : s.data) total += control::lobby_entry_cost(d.key.size(), d.value.size());
+  for (const auto& m : s.members)
+    for (const auto& d : m.data) total += control::lobby_entry_cost(d.key.size(), d.value.size());
+  return total - old_cost + new_cost <= control::kMaxLobbyDataTotalBytes;
+}
+
 struct LobbyChatEntry {
   SteamID lobby;
   SteamID from;

@@ -201,6 +201,7 @@ bool Matchmaking::SetLobbyData(SteamID lobby, std::string_view key, std::string_
     std::lock_guard lock(m.lobbies.mu);
     auto it = m.lobbies.joined.find(lobby);
     if (it == m.lobbies.joined.end() || it->second.owner != self) return false;
+    if (!client::fits_lobby_total(it->second, it->second.data, key, value)) return false;
     if (!write_entry(it->second.data, key, value, control::kMaxLobbyKeys, changed)) return false;  // a 257th key
     if (!changed) return true;  // nothing to tell anyone
     m.lobbies.data_batch[lobby][std::string(key)] = std::string(value);
@@ -249,7 +250,7 @@ void Matchmaking::SetLobbyMemberData(SteamID lobby, std::string_view key, std::s
     if (it == m.lobbies.joined.end()) return;
     auto& ms = it->second.members;
     auto me = std::find_if(ms.begin(), ms.end(), [&](const control::LobbyMember& x) { return x.id == self; });
-    if (me == ms.end()) return;
+    if (me == ms.end() || !client::fits_lobby_total(it->second, me->data, key, value)) return;
     bool changed = false;
     if (!write_entry(me->data, key, value, control::kMaxLobbyKeys, changed) || !changed) return;
     m.lobbies.member_batch[lobby][std::string(key)] = std::string(value);

@@ -27,6 +27,24 @@ inline constexpr std::size_t kMaxLobbyFilters = 64;       // per RequestLobbyLis
 inline constexpr std::uint16_t kDefaultLobbyResults = 50;
 inline constexpr std::uint16_t kMaxLobbyResults = 500;
 
+// The per-key limits above allow a lobby far larger than one control message (the transport's
+// 1 MiB, docs/protocol.md §12.1): 256 values of 8191 bytes alone are 2 MiB. So a lobby's data in
+// total — its own entries and every member's — may cost at most kMaxLobbyDataTotalBytes, an
+// entry costing its key and value bytes plus 4 (at least what encoding its lengths takes). Then
+// its LobbyEntered fits one message with 250 members' ids and names besides, and so does one
+// batch of changes to it (a client keeps its batches under the same total). Writes past it are
+// refused with limit_exceeded.
+inline constexpr std::size_t kLobbyEntryOverheadBytes = 4;
+inline constexpr std::size_t kMaxLobbyDataTotalBytes = 896 * 1024;
+constexpr std::size_t lobby_entry_cost(std::size_t key_bytes, std::size_t value_bytes) noexcept {
+  return key_bytes + value_bytes + kLobbyEntryOverheadBytes;
+}
+// A LobbyList carries results (in order) while their summaries, each costing its data plus
+// kLobbySummaryOverheadBytes, fit in kMaxLobbyListBytes; later results are left out, so a search
+// among lobbies with much data returns fewer than max_results rather than nothing.
+inline constexpr std::size_t kLobbySummaryOverheadBytes = 24;
+inline constexpr std::size_t kMaxLobbyListBytes = 960 * 1024;
+
 // ELobbyType; 4 (PRIVATE_UNIQUE) is refused by decode() like any other value above 3.
 enum class LobbyType : std::uint8_t { private_only = 0, friends_only = 1, public_lobby = 2, invisible = 3 };
 

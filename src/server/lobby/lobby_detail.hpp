@@ -32,6 +32,9 @@ struct LobbyTable::Lobby {
   DataMap data;
   std::set<SteamID> invited;  // may enter while PRIVATE
   std::set<SteamID> banned;   // moderation: later joins get `banned`
+  // Cost of the lobby's data and all members' (control::lobby_entry_cost), kept under
+  // control::kMaxLobbyDataTotalBytes so the state fits one message.
+  std::size_t data_bytes = 0;
 
   Member* find(SteamID user) noexcept {
     for (Member& m : members) {
@@ -53,6 +56,12 @@ inline std::vector<control::LobbyEntry> entries_of(const DataMap& data) {
   out.reserve(data.size());
   for (const auto& [k, v] : data) out.push_back(control::LobbyEntry{k, v});
   return out;
+}
+
+inline std::size_t data_cost(const DataMap& data) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : data) n += control::lobby_entry_cost(k.size(), v.size());
+  return n;
 }
 
 inline bool is_invisible(control::LobbyType t) noexcept { return t == control::LobbyType::invisible; }

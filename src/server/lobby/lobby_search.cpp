@@ -138,8 +138,14 @@ Reply LobbyTable::list(const Actor& a, const control::RequestLobbyList& m) const
   std::size_t count = m.max_results == 0 ? control::kDefaultLobbyResults : m.max_results;
   count = std::min<std::size_t>(count, control::kMaxLobbyResults);
   control::LobbyList out;
-  for (std::size_t i = 0; i < hits.size() && i < count; ++i)
-    out.lobbies.push_back(summary_of(*lobbies_.at(hits[i].id)));
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < hits.size() && i < count; ++i) {
+    const Lobby& l = *lobbies_.at(hits[i].id);
+    // Lobby data only (not the members'): a summary carries no member data.
+    bytes += control::kLobbySummaryOverheadBytes + data_cost(l.data);
+    if (bytes > control::kMaxLobbyListBytes) break;  // the reply must fit one message
+    out.lobbies.push_back(summary_of(l));
+  }
   return out;
 }
 

@@ -22,9 +22,10 @@ ErrorReply err(ResultCode code, std::string message) { return ErrorReply{code, s
 control::LobbyEntered entered(EnterResponse r, SteamID lobby) { return control::LobbyEntered{r, lobby, std::nullopt}; }
 
 // Applies one batch of changes to `data` all or nothing (spec §3.4). `diffs` gets the keys
-// whose value really changed, sorted by key, "" for a deleted one. Errors leave `data` as is.
+// whose value really changed, sorted by key, "" for a deleted one. `total` is the lobby's data
+// cost (lobby_detail.hpp), updated on success. Errors leave `data` and `total` as they are.
 std::optional<ErrorReply> apply_changes(DataMap& data, const std::vector<LobbyEntry>& changes,
-                                        std::vector<LobbyEntry>& diffs) {
+                                        std::vector<LobbyEntry>& diffs, std::size_t& total) {
   if (changes.size() > control::kMaxLobbyKeys) {
     return err(ResultCode::invalid_param, "more than " + std::to_string(control::kMaxLobbyKeys) + " changes");
   }
@@ -49,14 +50,27 @@ std::optional<ErrorReply> apply_changes(DataMap& data, const std::vector<LobbyEn
   if (next.size() > control::kMaxLobbyKeys) {
     return err(ResultCode::limit_exceeded, "more than " + std::to_string(control::kMaxLobbyKeys) + " keys");
   }
+  std::size_t removed = 0, added = 0;
   for (const std::string& k : touched) {
     const auto before = data.find(k);
     const auto after = next.find(k);
     const std::string_view old_v = before == data.end() ? std::string_view() : std::string_view(before->second);
     const std::string_view new_v = after == next.end() ? std::string_view() : std::string_view(after->second);
-    if (old_v != new_v) diffs.push_back(LobbyEntry{k, std::string(new_v)});
+    if (old_v == new_v) continue;
+    if (before != data.end()) removed += control::lobby_entry_cost(k.size(), old_v.size());
+    if (after != next.end()) added += control::lobby_entry_cost(k.size(), new_v.size());
+    diffs.push_back(LobbyEntry{k, std::string(new_v)});
   }
-  if (!diffs.empty()) data = std::move(next);
+  const std::size_t next_total = total - removed + added;
+  if (added > removed && next_total > control::kMaxLobbyDataTotalBytes) {
+    diffs.clear();
+    return err(ResultCode::limit_exceeded,
+               "the lobby's data would exceed " + std::to_string(control::kMaxLobbyDataTotalBytes) + " bytes in total");
+  }
+  if (!diffs.empty()) {
+    data = std::move(next);
+    total = next_total;
+  }
   return std::nullopt;
 }
 
@@ -136,6 +150,7 @@ void LobbyTable::remove_member(Lobby& l, SteamID user, SteamID making_change, Me
   const auto it =
       std::find_if(l.members.begin(), l.members.end(), [&](const Lobby::Member& m) { return m.id == user; });
   if (it == l.members.end()) return;
+  l.data_bytes -= data_cost(it->data);
   l.members.erase(it);
   if (auto m = member_of_.find(user); m != member_of_.end()) {
     std::erase(m->second, l.id);
@@ -236,7 +251,7 @@ Reply LobbyTable::set_data(const Actor& a, const control::SetLobbyData& m, Deliv
   if (!l->has(a.user)) return err(ResultCode::access_denied, "not a member of that lobby");
   if (l->owner != a.user) return err(ResultCode::access_denied, "only the owner sets lobby data");
   std::vector<LobbyEntry> diffs;
-  if (auto e = apply_changes(l->data, m.changes, diffs)) return *std::move(e);
+  if (auto e = apply_changes(l->data, m.changes, diffs, l->data_bytes)) return *std::move(e);
   if (diffs.empty()) return control::Ok{};
   for (const LobbyEntry& d : diffs) store_.queue(PutData{l->id, SteamID(), d.key, d.value});
   control::LobbyDataUpdate u = settings_update(*l);
@@ -251,7 +266,7 @@ Reply LobbyTable::set_member_data(const Actor& a, const control::SetLobbyMemberD
   Lobby::Member* me = l->find(a.user);
   if (me == nullptr) return err(ResultCode::access_denied, "not a member of that lobby");
   std::vector<LobbyEntry> diffs;
-  if (auto e = apply_changes(me->data, m.changes, diffs)) return *std::move(e);
+  if (auto e = apply_changes(me->data, m.changes, diffs, l->data_bytes)) return *std::move(e);
   if (diffs.empty()) return control::Ok{};
   for (const LobbyEntry& d : diffs) store_.queue(PutData{l->id, a.user, d.key, d.value});
   control::LobbyDataUpdate u;
