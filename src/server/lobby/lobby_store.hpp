@@ -68,6 +68,10 @@ class LobbyStore {
   virtual Status flush() = 0;
   // Removes every lobby (startup, see above). Errors: io.
   virtual Status clear() = 0;
+  // The first lobby number (SteamID::lobby(n)) a table on this store may issue: past every
+  // number issued on it before, by earlier processes too (clear() keeps it), so a stale lobby
+  // id never names a new lobby. 0: the numbers are used up.
+  virtual std::uint32_t first_lobby_number() const noexcept { return 1; }
   // For tests and tools: the lobbies as stored, members in join order, data sorted by key.
   virtual Result<std::vector<control::LobbyState>> load_all() = 0;
   std::size_t pending() const noexcept { return pending_.size(); }

@@ -76,7 +76,8 @@ std::optional<ErrorReply> apply_changes(DataMap& data, const std::vector<LobbyEn
 
 }  // namespace
 
-LobbyTable::LobbyTable(LobbyStore& store, Limits limits) : store_(store), limits_(limits) {}
+LobbyTable::LobbyTable(LobbyStore& store, Limits limits)
+    : store_(store), limits_(limits), next_lobby_(store.first_lobby_number()) {}
 LobbyTable::~LobbyTable() = default;
 
 // ---- helpers ----

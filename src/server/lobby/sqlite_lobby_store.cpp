@@ -8,6 +8,7 @@
 // refuses a file that holds tables but no schema_migrations.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <map>
@@ -43,6 +44,12 @@ CREATE TABLE IF NOT EXISTS lobby_data(
   value     BLOB    NOT NULL,
   PRIMARY KEY(lobby_id, member_id, key)
 ) WITHOUT ROWID;
+-- The next lobby number to issue. clear() keeps it: a lobby id from an earlier run (an invite,
+-- a +connect_lobby launch) must not name a new lobby of this one.
+CREATE TABLE IF NOT EXISTS lobby_numbers(
+  one  INTEGER PRIMARY KEY CHECK(one = 1),
+  next INTEGER NOT NULL
+);
 )sql";
 
 enum Q : std::size_t {
@@ -58,6 +65,8 @@ enum Q : std::size_t {
   kLoadLobbies,
   kLoadMembers,
   kLoadData,
+  kPutNextNumber,
+  kLoadNextNumber,
   kQueryCount,
 };
 
@@ -79,6 +88,8 @@ constexpr std::array<const char*, kQueryCount> kSql{
     "SELECT lobby_id, type, max_members, joinable, owner_id FROM lobbies ORDER BY lobby_id",
     "SELECT lobby_id, user_id, persona_name FROM lobby_members ORDER BY lobby_id, join_seq",
     "SELECT lobby_id, member_id, key, value FROM lobby_data ORDER BY lobby_id, member_id, key",
+    "INSERT INTO lobby_numbers(one, next) VALUES(1, ?1) ON CONFLICT(one) DO UPDATE SET next = max(next, excluded.next)",
+    "SELECT next FROM lobby_numbers WHERE one = 1",
 };
 
 struct DbCloser {
@@ -120,6 +131,17 @@ class SqliteLobbyStore final : public LobbyStore {
  public:
   SqliteLobbyStore(DbPtr db, std::string path, std::array<StmtPtr, kQueryCount> stmts)
       : db_(std::move(db)), path_(std::move(path)), stmts_(std::move(stmts)) {}
+
+  // Reads the stored next lobby number (open time, so errors can be returned).
+  Status load_first_number() {
+    std::int64_t next = 1;
+    KETTLE_TRY(
+        rows(kLoadNextNumber, "load lobby numbers", [&](sqlite3_stmt* st) { next = sqlite3_column_int64(st, 0); }));
+    // Past 2^32 - 1 the numbers are used up: 0 makes the table refuse new lobbies.
+    first_number_ = next > 0xffffffffLL ? 0 : static_cast<std::uint32_t>(std::max<std::int64_t>(next, 1));
+    return {};
+  }
+  std::uint32_t first_lobby_number() const noexcept override { return first_number_; }
 
   Status flush() override {
     if (pending_.empty()) return {};
@@ -238,6 +260,9 @@ class SqliteLobbyStore final : public LobbyStore {
   }
 
   Status apply(const PutLobby& o) {
+    KETTLE_TRY(run(kPutNextNumber, "store lobby number", [&](sqlite3_stmt* st) {
+      sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(o.lobby.value() & 0xffffffffULL) + 1);
+    }));
     return run(kPutLobby, "store lobby", [&](sqlite3_stmt* st) {
       sqlite3_bind_int64(st, 1, as_int(o.lobby));
       sqlite3_bind_int64(st, 2, o.app_id);
@@ -285,6 +310,7 @@ class SqliteLobbyStore final : public LobbyStore {
   DbPtr db_;
   std::string path_;
   std::array<StmtPtr, kQueryCount> stmts_;
+  std::uint32_t first_number_ = 1;
 };
 
 Result<std::string> pragma_text(sqlite3* db, const std::string& path, const char* sql) {
@@ -328,7 +354,9 @@ Result<std::unique_ptr<LobbyStore>> open_sqlite_lobby_store(const std::string& d
     stmts[i].reset(s);
     if (prc != SQLITE_OK) return db_error(db.get(), prc, db_path, "prepare");
   }
-  return std::unique_ptr<LobbyStore>(std::make_unique<SqliteLobbyStore>(std::move(db), db_path, std::move(stmts)));
+  auto store = std::make_unique<SqliteLobbyStore>(std::move(db), db_path, std::move(stmts));
+  KETTLE_TRY(store->load_first_number());
+  return std::unique_ptr<LobbyStore>(std::move(store));
 }
 
 }  // namespace kettle::server::lobby

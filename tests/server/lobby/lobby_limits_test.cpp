@@ -1,8 +1,10 @@
-// Limits that keep lobbies deliverable: a lobby's data in total stays within what one control
-// message carries (control::kMaxLobbyDataTotalBytes; a LobbyList stops at kMaxLobbyListBytes).
+// Limits that keep lobbies deliverable and their ids unambiguous: a lobby's data in total stays
+// within what one control message carries (control::kMaxLobbyDataTotalBytes; a LobbyList stops
+// at kMaxLobbyListBytes), and lobby numbers are never reissued after a restart of the store.
 #include <gtest/gtest.h>
 
 #include "server/lobby/lobby_test_util.hpp"
+#include "server/store/store_test_util.hpp"
 
 namespace kettle::server::lobby::test {
 namespace {
@@ -105,6 +107,35 @@ TEST_F(LobbyLimitsTest, ALobbyListCarriesTheResultsThatFitOneMessage) {
   found = list({});
   ASSERT_EQ(found.size(), 6u) << "the five small newest lobbies and one full one";
   EXPECT_EQ(found[5].lobby, ids[2]);
+}
+
+TEST(LobbyNumbersTest, ASqliteStoreNeverReissuesANumberAfterClearAndReopen) {
+  server::test::TempDir dir;
+  const std::string path = dir.file("server.db");
+  SteamID last;
+  {
+    auto store = open_sqlite_lobby_store(path);
+    ASSERT_TRUE(store.ok()) << store.error().to_string();
+    EXPECT_EQ((*store)->first_lobby_number(), 1u);
+    LobbyTable t(**store);
+    Deliveries out;
+    for (std::uint32_t n = 1; n <= 3; ++n) {
+      last = expect_reply<control::LobbyEntered>(t.create(user(n), {LobbyType::public_lobby, 4}, out)).lobby;
+    }
+    t.leave(user(3), {last}, out);  // deleted: its number stays used
+    ASSERT_TRUE((*store)->flush().ok());
+  }
+  EXPECT_EQ(last, SteamID::lobby(3));
+  auto store = open_sqlite_lobby_store(path);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->clear().ok());  // the server's startup
+  EXPECT_EQ((*store)->first_lobby_number(), 4u);
+  LobbyTable t(**store);
+  Deliveries out;
+  EXPECT_EQ(expect_reply<control::LobbyEntered>(t.create(user(1), {LobbyType::public_lobby, 4}, out)).lobby,
+            SteamID::lobby(4));
+  // A fresh memory store starts at 1.
+  EXPECT_EQ(make_memory_lobby_store()->first_lobby_number(), 1u);
 }
 
 }  // namespace
