@@ -28,7 +28,8 @@ TEST(KettleBenchBinary, BadFlagsExitTwo) {
            {"--no-such-flag"},
            {"--vs", "tcp"},
            {"--role", "sender", "--scenario", "p2p-bulk"},  // a player needs the server's address and key
-           {"--scenario", "p2p-bulk", "--p2p-message-kb", "2048"}}) {
+           {"--scenario", "p2p-bulk", "--p2p-message-kb", "2048"},
+           {"--scenario", "lobbies", "--lobby-clients", "0"}}) {
     EXPECT_EQ(run(args).describe(), "exit 2") << args[0];
   }
 }
@@ -61,6 +62,41 @@ TEST(KettleBenchBinary, P2PWithoutAServerReportsEachRowAsFailed) {
     EXPECT_NE(j.at("error").get<std::string>().find("kettle-server"), std::string::npos) << j.dump();
     EXPECT_FALSE(j.contains("connect_p50_us"));
   }
+}
+
+// The lobbies scenario end to end with a handful of clients against a real kettle-server: one
+// JSON line, every operation of the mix answered without an error. No timing is asserted.
+TEST(KettleBenchBinary, LobbiesRunsEveryOperationAgainstARealServer) {
+  auto c =
+      ChildProcess::spawn(KETTLE_BENCH_PATH, {"--scenario", "lobbies", "--lobby-clients", "12", "--lobby-concurrency",
+                                              "6", "--duration", "2", "--json", "--timeout", "60"});
+  ASSERT_TRUE(c.ok());
+  const Instant deadline = monotonic_now() + secs(90);
+  std::vector<nlohmann::json> lines;
+  while (auto line = c->read_line(deadline)) lines.push_back(nlohmann::json::parse(*line));
+  auto exit = c->wait(deadline);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->describe(), "exit 0");
+  ASSERT_EQ(lines.size(), 1u) << "one row, no ENet run or ratio object";
+  const auto& j = lines[0];
+  EXPECT_EQ(j.at("scenario"), "lobbies");
+  EXPECT_EQ(j.at("impl"), "kettle");
+  EXPECT_EQ(j.at("ok"), true) << j.dump();
+  EXPECT_FALSE(j.contains("error")) << j.dump();
+  EXPECT_EQ(j.at("stats").at("clients"), 12);
+  std::uint64_t total = 0;
+  for (const char* op : {"create", "join", "leave", "lobby_data", "member_data", "chat", "list"}) {
+    ASSERT_TRUE(j.at("ops").contains(op)) << op << " " << j.dump();
+    const auto& o = j.at("ops").at(op);
+    EXPECT_GT(o.at("count").get<std::uint64_t>(), 0u) << op << " " << j.dump();
+    EXPECT_EQ(o.at("errors"), 0) << op;
+    EXPECT_GT(o.at("p50_us").get<double>(), 0) << op;
+    EXPECT_GE(o.at("p99_us").get<double>(), o.at("p50_us").get<double>()) << op;
+    total += o.at("count").get<std::uint64_t>();
+  }
+  EXPECT_EQ(j.at("messages").get<std::uint64_t>(), total);
+  EXPECT_GT(j.at("ops_per_s").get<double>(), 0);
+  EXPECT_GT(j.at("cpu_s").get<double>(), 0) << "the kettle-server process's CPU";
 }
 
 }  // namespace

@@ -62,6 +62,11 @@ TEST(Options, BadArgumentsExitTwoWithAClearMessage) {
       {{"--p2p-mib", "0"}, "--p2p-mib"},
       {{"--p2p-message-kb", "1025"}, "--p2p-message-kb"},
       {{"--p2p-sessions", "0"}, "--p2p-sessions"},
+      {{"--lobby-clients", "0"}, "--lobby-clients"},
+      {{"--lobby-concurrency", "0"}, "--lobby-concurrency"},
+      {{"--lobby-threads", "17"}, "--lobby-threads"},
+      {{"--role", "sender", "--scenario", "lobbies", "--connect", "127.0.0.1:5"}, "lobbies has no --role"},
+      {{"--role", "receiver", "--scenario", "login"}, "login has no --role"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = parse(args);
@@ -120,6 +125,25 @@ TEST(Options, P2PScenariosParseAndHaveNoEnetCounterpart) {
   EXPECT_EQ(scenario_message_size(Scenario::p2p_relay_small), kP2PSmallMessageSize);
   EXPECT_TRUE(has_enet(Scenario::bulk));
   EXPECT_FALSE(has_enet(Scenario::login));
+}
+
+TEST(Options, LobbiesIsOptInWithItsOwnKnobs) {
+  const auto d = parse({"--scenario", "lobbies"});
+  ASSERT_TRUE(d.options) << d.message;
+  EXPECT_EQ(d.options->scenarios, std::vector<Scenario>{Scenario::lobbies});
+  EXPECT_EQ(d.options->lobby_clients, 2000);  // the figure
+  EXPECT_EQ(d.options->lobby_concurrency, 256);
+  EXPECT_EQ(d.options->lobby_threads, 1);
+  EXPECT_FALSE(has_enet(Scenario::lobbies));
+  EXPECT_FALSE(is_p2p(Scenario::lobbies));
+  EXPECT_EQ(scenario_name(Scenario::lobbies), "lobbies");
+  const auto r = parse({"--scenario", "lobbies", "--lobby-clients", "12", "--lobby-concurrency", "6", "--lobby-threads",
+                        "2", "--duration", "0.5"});
+  ASSERT_TRUE(r.options) << r.message;
+  EXPECT_EQ(r.options->lobby_clients, 12);
+  EXPECT_EQ(r.options->lobby_concurrency, 6);
+  EXPECT_EQ(r.options->lobby_threads, 2);
+  EXPECT_DOUBLE_EQ(r.options->duration_s, 0.5);
 }
 
 TEST(Options, P2PChildArgsParseBackToThePlayerRole) {

@@ -135,6 +135,33 @@ Figures p2p_bulk(Scenario s, double cpu_s, double server_cpu_s) {
   return f;
 }
 
+TEST(Report, LobbiesRowHasTotalsAndOneEntryPerOperation) {
+  Figures f;
+  f.scenario = Scenario::lobbies;
+  f.ops_per_s = 51234.56;
+  f.op_p50_us = 812.34;
+  f.op_p99_us = 9000;
+  f.ops["chat"] = {{"count", 100}, {"ops_per_s", 33.3}, {"p50_us", 700.0}, {"p99_us", 4321.0}, {"errors", 0}};
+  f.ops["list"] = {{"count", 10}, {"ops_per_s", 3.3}, {"p50_us", 900.0}, {"p99_us", 8765.0}, {"errors", 0}};
+  const auto j = figures_json(f);
+  EXPECT_EQ(j.at("scenario"), "lobbies");
+  EXPECT_DOUBLE_EQ(j.at("ops_per_s").get<double>(), 51234.6);
+  EXPECT_DOUBLE_EQ(j.at("op_p50_us").get<double>(), 812.3);
+  EXPECT_DOUBLE_EQ(j.at("op_p99_us").get<double>(), 9000);
+  EXPECT_EQ(j.at("ops").at("chat").at("count"), 100);
+  EXPECT_DOUBLE_EQ(j.at("ops").at("list").at("p99_us").get<double>(), 8765);
+  EXPECT_FALSE(j.contains("msgs_per_s"));
+  EXPECT_FALSE(figures_json(bulk(Impl::kettle, 1)).contains("ops"));
+  // The table: the totals in the msgs/s and latency columns, then one indented row per operation.
+  const std::string t = format_table({f});
+  EXPECT_NE(t.find("51235"), std::string::npos) << t;
+  EXPECT_NE(t.find("9000.0"), std::string::npos) << t;
+  EXPECT_NE(t.find("  chat"), std::string::npos) << t;
+  EXPECT_NE(t.find("4321.0"), std::string::npos) << t;
+  EXPECT_NE(t.find("  list"), std::string::npos) << t;
+  EXPECT_EQ(t.find(" ratio "), std::string::npos) << "no ENet counterpart, no ratio row";
+}
+
 TEST(Report, P2PConnectRowsCarryTheirPathAndLatency) {
   Figures d;
   d.scenario = Scenario::p2p_connect;

@@ -1,48 +1,18 @@
 #include "bench/login.hpp"
 
-#include <signal.h>
-#include <sys/resource.h>
-
-#include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <random>
 
-#include "bench/child.hpp"
+#include "bench/dev_server.hpp"
 #include "control/messages.hpp"
 #include "crypto/certificate.hpp"
 #include "net/event_loop.hpp"
 #include "net/transport_driver.hpp"
-#include "server/server.hpp"
 
 namespace kettle::bench {
 namespace {
 
 constexpr int kClientsPerEndpoint = 100;
-
-double cpu_seconds_self() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-// "kettle-server listening udp=H:P http=... key=HEX dev=true" → (address, key).
-Result<std::pair<Address, crypto::SigningPublicKey>> parse_listening(const std::string& line) {
-  auto field = [&](std::string_view name) -> std::string {
-    const auto at = line.find(std::string(name) + "=");
-    if (at == std::string::npos) return {};
-    const auto start = at + name.size() + 1;
-    return line.substr(start, line.find(' ', start) - start);
-  };
-  if (line.rfind("kettle-server listening", 0) != 0)
-    return make_error(Errc::malformed, "unexpected line from kettle-server: " + line);
-  auto addr = Address::parse(field("udp"));
-  if (!addr) return std::move(addr).error();
-  auto key = server::parse_public_key_hex(field("key"));
-  if (!key) return std::move(key).error();
-  return std::pair{*addr, *key};
-}
 
 struct Attempt {
   std::size_t shard = 0;
@@ -189,44 +159,20 @@ Figures run_login(const Options& o, const std::string& server_path) {
   Figures f;
   f.scenario = Scenario::login;
   f.impl = Impl::kettle;
-  if (server_path.empty()) {
-    f.error = "kettle-server not found (pass --server PATH)";
-    return f;
-  }
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path dir = fs::temp_directory_path() / ("kettle-bench-login-" + std::to_string(::getpid()));
-  fs::create_directories(dir, ec);
-  if (ec) {
-    f.error = "cannot create " + dir.string() + ": " + ec.message();
-    return f;
-  }
   const Instant deadline = monotonic_now() + us(static_cast<std::int64_t>(o.timeout_s * 1e6));
-  {
-    auto child = ChildProcess::spawn(
-        server_path, {"--dev", "--udp", "127.0.0.1:0", "--http", "off", "--db", (dir / "bench.db").string(), "--key",
-                      (dir / "server.key").string(), "--log-level", "warn"});
-    if (!child) {
-      f.error = "spawn kettle-server: " + child.error().message;
-    } else {
-      auto line = child->read_line(deadline);
-      auto target = line ? parse_listening(*line) : Result<std::pair<Address, crypto::SigningPublicKey>>(line.error());
-      if (!target) {
-        f.error = "kettle-server: " + target.error().message;
-      } else {
-        LoginLoad load(o, target->first, target->second);
-        if (auto st = load.run(f); !st) f.error = st.error().to_string();
-      }
-      ::kill(child->pid(), SIGTERM);
-      auto exit = child->wait(monotonic_now() + secs(10));
-      if (exit) {
-        f.cpu_s = exit->cpu_s;
-        f.max_rss_kb = exit->max_rss_kb;
-        if (!exit->exited_ok() && f.error.empty()) f.error = "kettle-server " + exit->describe();
-      }
-    }
+  DevServer server;
+  if (auto st = server.start(server_path, "login", deadline); !st) {
+    f.error = st.error().message;
+    return f;
   }
-  fs::remove_all(dir, ec);
+  LoginLoad load(o, server.address(), server.key());
+  if (auto st = load.run(f); !st) f.error = st.error().to_string();
+  auto exit = server.stop();
+  if (exit) {
+    f.cpu_s = exit->cpu_s;
+    f.max_rss_kb = exit->max_rss_kb;
+    if (!exit->exited_ok() && f.error.empty()) f.error = "kettle-server " + exit->describe();
+  }
   return f;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench/child.hpp"
+#include "bench/lobbies.hpp"
 #include "bench/login.hpp"
 #include "bench/options.hpp"
 #include "bench/p2p.hpp"
@@ -82,6 +83,8 @@ int main(int argc, char** argv) {
       std::vector<Figures> figs;
       if (s == Scenario::login) {
         figs.push_back(run_login(o, paths.server));
+      } else if (s == Scenario::lobbies) {
+        figs.push_back(run_lobbies(o, paths.server));
       } else if (is_p2p(s)) {
         figs = run_p2p(o, s, paths);
       } else {

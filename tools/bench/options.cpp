@@ -17,7 +17,8 @@ const std::map<std::string, Scenario> kScenarios{{"bulk", Scenario::bulk},
                                                  {"p2p-bulk", Scenario::p2p_bulk},
                                                  {"p2p-relay-bulk", Scenario::p2p_relay_bulk},
                                                  {"p2p-relay-small", Scenario::p2p_relay_small},
-                                                 {"p2p-connect", Scenario::p2p_connect}};
+                                                 {"p2p-connect", Scenario::p2p_connect},
+                                                 {"lobbies", Scenario::lobbies}};
 const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
 const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
 
@@ -52,6 +53,8 @@ std::string_view scenario_name(Scenario s) noexcept {
       return "p2p-relay-small";
     case Scenario::p2p_connect:
       return "p2p-connect";
+    case Scenario::lobbies:
+      return "lobbies";
   }
   return "?";
 }
@@ -61,7 +64,7 @@ bool is_p2p(Scenario s) noexcept {
          s == Scenario::p2p_connect;
 }
 
-bool has_enet(Scenario s) noexcept { return s != Scenario::login && !is_p2p(s); }
+bool has_enet(Scenario s) noexcept { return s != Scenario::login && s != Scenario::lobbies && !is_p2p(s); }
 
 std::string_view impl_name(Impl i) noexcept { return i == Impl::kettle ? "kettle" : "enet"; }
 
@@ -87,6 +90,7 @@ std::size_t scenario_message_size(Scenario s) noexcept {
     case Scenario::pingpong:
       return kPingMessageSize;
     case Scenario::login:
+    case Scenario::lobbies:
     case Scenario::p2p_connect:
       return 0;
     case Scenario::p2p_bulk:
@@ -111,10 +115,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       "MB means 10^6 bytes. Exit status: 0 ok, 1 a run failed or a verification failed, 2 bad arguments.",
       "kettle-bench"};
   app.add_option("--scenario", scenarios,
-                 "bulk | small | pingpong | loss | login | p2p-bulk | p2p-relay-bulk | p2p-relay-small | p2p-connect "
-                 "(repeatable; "
-                 "default all but login; login and p2p-* run kettle-server and have no ENet counterpart)")
-      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "p2p-bulk", "p2p-relay-bulk",
+                 "bulk | small | pingpong | loss | login | lobbies | p2p-bulk | p2p-relay-bulk | p2p-relay-small | "
+                 "p2p-connect (repeatable; default all but login, lobbies and p2p-relay-small; login, lobbies and "
+                 "p2p-* run kettle-server and have no ENet counterpart)")
+      ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "lobbies", "p2p-bulk", "p2p-relay-bulk",
                              "p2p-relay-small", "p2p-connect"}));
   app.add_option("--impl", impl, "implementation to run: kettle | enet")
       ->check(CLI::IsMember({"kettle", "enet"}))
@@ -123,7 +127,8 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"kettle", "enet"}));
   app.add_flag("--json", o.json, "one JSON object per line per implementation and scenario, then a ratio object");
   app.add_flag("--table", o.table, "human-readable table (the default when --json is absent)");
-  app.add_option("--duration", o.duration_s, "seconds of sending in bulk, small and p2p-relay-small")
+  app.add_option("--duration", o.duration_s,
+                 "seconds of sending in bulk, small and p2p-relay-small; of the operation mix in lobbies")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
   app.add_option("--loss-duration", o.loss_duration_s, "seconds of sending in loss")
@@ -161,6 +166,17 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
   app.add_option("--login-concurrency", o.login_concurrency, "login: logins in flight at once")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--lobby-clients", o.lobby_clients, "lobbies: clients (one server session each) in this process")
+      ->check(CLI::Range(1, 9000))
+      ->capture_default_str();
+  app.add_option("--lobby-concurrency", o.lobby_concurrency,
+                 "lobbies: operations in flight at once, at most one per client (closed loop)")
+      ->check(CLI::Range(1, 9000))
+      ->capture_default_str();
+  app.add_option("--lobby-threads", o.lobby_threads,
+                 "lobbies: client threads, each with its own sockets and share of the clients")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   app.add_option("--p2p-mib", o.p2p_mib, "p2p-bulk, p2p-relay-bulk: MiB the sender sends")
       ->check(CLI::Range(1, 1 << 16))
       ->capture_default_str();
@@ -190,7 +206,7 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
     return usage_error(e.what());
   }
 
-  // login is left out: 1,000 logins measure the server, not the transport, and take a while.
+  // login and lobbies are left out: they measure the server, not the transport, and take a while.
   if (scenarios.empty()) scenarios = {"bulk", "small", "pingpong", "loss", "p2p-bulk", "p2p-relay-bulk", "p2p-connect"};
   for (const auto& s : scenarios) push_unique(o.scenarios, kScenarios.at(s));
   push_unique(o.impls, kImpls.at(impl));
@@ -202,6 +218,8 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
     o.role = kRoles.at(role);
     if (o.scenarios.size() != 1) return usage_error("--role needs exactly one --scenario");
     if (!vs.empty()) return usage_error("--role runs one implementation; --vs is not allowed");
+    if (o.scenarios[0] == Scenario::login || o.scenarios[0] == Scenario::lobbies)
+      return usage_error(std::string(scenario_name(o.scenarios[0])) + " has no --role");
     if (is_p2p(o.scenarios[0])) {
       if (o.scenarios[0] == Scenario::p2p_connect) return usage_error("p2p-connect has no --role");
       if (o.connect.empty() || o.server_key.empty())

@@ -11,7 +11,18 @@
 
 namespace kettle::bench {
 
-enum class Scenario { bulk, small, pingpong, loss, login, p2p_bulk, p2p_relay_bulk, p2p_relay_small, p2p_connect };
+enum class Scenario {
+  bulk,
+  small,
+  pingpong,
+  loss,
+  login,
+  p2p_bulk,
+  p2p_relay_bulk,
+  p2p_relay_small,
+  p2p_connect,
+  lobbies
+};
 enum class Impl { kettle, enet };
 enum class Role { none, sender, receiver };
 
@@ -33,7 +44,7 @@ struct Options {
   std::vector<Impl> impls;          // in run order, no duplicates
   bool json = false;
   bool table = false;
-  double duration_s = 3.0;       // send phase of bulk, small and p2p-relay-small
+  double duration_s = 3.0;       // send phase of bulk, small, p2p-relay-small; lobbies' mix
   double loss_duration_s = 5.0;  // send phase of loss
   int pings = 10000;             // round trips in pingpong
   double loss_pct = 5.0;         // loss scenario: loss each way
@@ -47,6 +58,9 @@ struct Options {
   std::string server_path;                // kettle-server binary for `login`
   int login_clients = 1000;               // login: clients that log in (each stays online)
   int login_concurrency = 64;             // login: logins in flight at once (closed loop)
+  int lobby_clients = 2000;               // lobbies: clients in this process, one session each
+  int lobby_concurrency = 256;            // lobbies: operations in flight at once (closed loop)
+  int lobby_threads = 1;                  // lobbies: client threads (each its own sockets and clients)
   std::size_t p2p_mib = 64;               // p2p-bulk, p2p-relay-bulk: MiB sent
   std::size_t p2p_message_kb = 256;       // p2p-bulk, p2p-relay-bulk: KiB per reliable message
   int p2p_sessions = 20;                  // p2p-connect: sessions timed per path

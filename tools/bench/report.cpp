@@ -84,6 +84,7 @@ std::optional<double> kettle_vs_enet_ratio(const Figures& kettle, const Figures&
     case Scenario::pingpong:
       return positive_ratio(enet.rtt_p50_us, kettle.rtt_p50_us);
     case Scenario::login:
+    case Scenario::lobbies:
     case Scenario::p2p_bulk:
     case Scenario::p2p_relay_bulk:
     case Scenario::p2p_relay_small:
@@ -104,6 +105,10 @@ nlohmann::json figures_json(const Figures& f) {
   if (f.logins_per_s) j["logins_per_s"] = round_to(*f.logins_per_s, 1);
   if (f.login_p50_us) j["login_p50_us"] = round_to(*f.login_p50_us, 1);
   if (f.login_p99_us) j["login_p99_us"] = round_to(*f.login_p99_us, 1);
+  if (f.ops_per_s) j["ops_per_s"] = round_to(*f.ops_per_s, 1);
+  if (f.op_p50_us) j["op_p50_us"] = round_to(*f.op_p50_us, 1);
+  if (f.op_p99_us) j["op_p99_us"] = round_to(*f.op_p99_us, 1);
+  if (!f.ops.empty()) j["ops"] = f.ops;
   if (!f.path.empty()) j["path"] = f.path;
   if (f.connect_p50_us) j["connect_p50_us"] = round_to(*f.connect_p50_us, 1);
   if (f.connect_p99_us) j["connect_p99_us"] = round_to(*f.connect_p99_us, 1);
@@ -148,8 +153,9 @@ std::string format_table(const std::vector<Figures>& all) {
   for (const auto& f : all) {
     if (std::find(order.begin(), order.end(), f.scenario) == order.end()) order.push_back(f.scenario);
   }
-  auto first_of = [](std::optional<double> a, std::optional<double> b, std::optional<double> c) {
-    return a ? a : b ? b : c;
+  auto first_of = [](std::optional<double> a, std::optional<double> b, std::optional<double> c,
+                     std::optional<double> d) {
+    return a ? a : b ? b : c ? c : d;
   };
   for (Scenario s : order) {
     for (Impl i : {Impl::kettle, Impl::enet}) {
@@ -166,11 +172,12 @@ std::string format_table(const std::vector<Figures>& all) {
         }
         const std::string label =
             f->path.empty() ? std::string(scenario_name(s)) : fmt::format("{}/{}", scenario_name(s), f->path);
-        out += fmt::format("{:<18} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>9} {:>10}  {}\n", label, impl_name(i),
-                           cell(f->goodput_MBps, 1), cell(f->logins_per_s ? f->logins_per_s : f->msgs_per_s, 0),
-                           cell(first_of(f->connect_p50_us, f->login_p50_us, f->rtt_p50_us), 1),
-                           cell(first_of(f->connect_p99_us, f->login_p99_us, f->rtt_p99_us), 1), f->cpu_s,
-                           cell(f->mb_per_cpu_s(), 1), f->max_rss_kb, result);
+        out +=
+            fmt::format("{:<18} {:<7} {:>12} {:>12} {:>11} {:>11} {:>7.2f} {:>9} {:>10}  {}\n", label, impl_name(i),
+                        cell(f->goodput_MBps, 1), cell(first_of(f->logins_per_s, f->ops_per_s, f->msgs_per_s, {}), 0),
+                        cell(first_of(f->connect_p50_us, f->login_p50_us, f->op_p50_us, f->rtt_p50_us), 1),
+                        cell(first_of(f->connect_p99_us, f->login_p99_us, f->op_p99_us, f->rtt_p99_us), 1), f->cpu_s,
+                        cell(f->mb_per_cpu_s(), 1), f->max_rss_kb, result);
       }
     }
     const Figures* k = find(all, s, Impl::kettle);
@@ -182,6 +189,13 @@ std::string format_table(const std::vector<Figures>& all) {
                                                  : "goodput";
       out += fmt::format("{:<18} {:<7} {:>12}  ({}; >1 means Kettle is better)\n", scenario_name(s), "ratio",
                          r ? fmt::format("{:.2f}", *r) : std::string("n/a"), what);
+    }
+    if (s == Scenario::lobbies && k != nullptr) {
+      for (const auto& [name, op] : k->ops.items()) {
+        out += fmt::format("{:<18} {:<7} {:>12} {:>12} {:>11} {:>11}\n", "  " + name, "", "",
+                           cell(op.value("ops_per_s", 0.0), 0), cell(op.value("p50_us", 0.0), 1),
+                           cell(op.value("p99_us", 0.0), 1));
+      }
     }
     if ((s == Scenario::p2p_relay_bulk || s == Scenario::p2p_relay_small) && k != nullptr && k->ok()) {
       const auto& x = k->extra;
@@ -205,6 +219,7 @@ std::string format_table(const std::vector<Figures>& all) {
   out +=
       "MB = 10^6 bytes. CPU = user+sys of both endpoint processes; MB/CPU s = verified MB per CPU second.\n"
       "login: msgs/s = logins/s, RTT = connect-to-LoginOk latency, CPU = the kettle-server process.\n"
+      "lobbies: msgs/s = lobby operations/s, RTT = request to completion, CPU = the kettle-server process.\n"
       "p2p-*: two kettle::Client player processes and a kettle-server; CPU = the two players;\n"
       "p2p-connect: RTT = first SendP2PPacket to the packet being readable at the pre-accepted peer.\n"
       "Kettle encrypted, ENet plaintext; p2p-* have no ENet counterpart.\n";

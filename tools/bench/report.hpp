@@ -32,6 +32,10 @@ struct Figures {
   std::string path;                      // p2p-connect: "direct" or "relay" (one row each)
   std::optional<double> connect_p50_us;  // p2p-connect: SendP2PPacket to readable at the peer
   std::optional<double> connect_p99_us;
+  std::optional<double> ops_per_s;  // lobbies: lobby operations completed per second, all types
+  std::optional<double> op_p50_us;  // lobbies: request to completion, all types
+  std::optional<double> op_p99_us;
+  nlohmann::json ops = nlohmann::json::object();    // lobbies: per type {count, ops_per_s, p50_us, p99_us, ...}
   double cpu_s = 0;                                 // user + sys of both endpoint processes
   long max_rss_kb = 0;                              // the larger of the two endpoint processes
   nlohmann::json extra = nlohmann::json::object();  // implementation counters (retransmits, ...)

@@ -1,0 +1,50 @@
+// A kettle-server child for the scenarios that measure the server itself (login, lobbies):
+// dev mode (name-only logins), UDP on an ephemeral loopback port, no HTTP, a fresh SQLite file
+// and key in a private temporary directory that is removed afterwards.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "bench/child.hpp"
+#include "core/address.hpp"
+#include "core/result.hpp"
+#include "crypto/keys.hpp"
+
+namespace kettle::bench {
+
+// "kettle-server listening udp=H:P http=... key=HEX dev=true" → (address, key).
+Result<std::pair<Address, crypto::SigningPublicKey>> parse_server_listening(const std::string& line);
+
+// user+sys CPU seconds of this process so far (getrusage).
+double cpu_seconds_self();
+
+class DevServer {
+ public:
+  DevServer() = default;
+  DevServer(const DevServer&) = delete;
+  DevServer& operator=(const DevServer&) = delete;
+  ~DevServer();  // kills a server still running (ChildProcess) and removes the directory
+
+  // `tag` names the temporary directory (kettle-bench-TAG-PID). Errors: invalid_argument (no
+  // path), io, and read_line's errors if the server does not announce itself by `deadline`.
+  Status start(const std::string& path, std::string_view tag, Instant deadline);
+
+  const Address& address() const noexcept { return address_; }
+  const crypto::SigningPublicKey& key() const noexcept { return key_; }
+  // The running server's user+sys CPU so far (clock ticks).
+  Result<double> cpu_seconds() const;
+  // SIGTERM and reap (kill after 10 s): its whole-life CPU and peak RSS.
+  Result<ExitInfo> stop();
+
+ private:
+  std::filesystem::path dir_;
+  std::optional<ChildProcess> child_;
+  Address address_;
+  crypto::SigningPublicKey key_;
+};
+
+}  // namespace kettle::bench
