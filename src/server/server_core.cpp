@@ -288,13 +288,17 @@ void ServerCore::handle_list_online(Session& s, std::uint32_t rid, const control
     send_error(s, rid, ResultCode::access_denied, "listing online users is disabled on this server", now);
     return;
   }
-  control::OnlineList reply;
+  // The first kMaxListItems by account id, so a long list is cut the same way every time.
+  std::vector<std::pair<std::uint32_t, const Session*>> found;
   for (const auto& [account, conn] : online_) {
-    if (reply.personas.size() >= control::kMaxListItems) break;
     const Session& other = *sessions_.at(conn);
-    if (m.app_id != 0 && other.app_id != m.app_id) continue;
-    reply.personas.push_back(persona_of(other));
+    if (m.app_id == 0 || other.app_id == m.app_id) found.emplace_back(account, &other);
   }
+  const std::size_t n = std::min<std::size_t>(found.size(), control::kMaxListItems);
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(n), found.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  control::OnlineList reply;
+  for (std::size_t i = 0; i < n; ++i) reply.personas.push_back(persona_of(*found[i].second));
   send(s, rid, std::move(reply), now);
 }
 

@@ -132,7 +132,7 @@ class ServerCore {
   lobby::LobbyStore& lobby_store_;
   lobby::LobbyTable lobbies_;
   std::unordered_map<Conn, std::unique_ptr<Session>> sessions_;
-  std::map<std::uint32_t, Conn> online_;  // account id → the session that owns it (ordered: ListOnline)
+  std::unordered_map<std::uint32_t, Conn> online_;                        // account id → the session that owns it
   std::unordered_map<std::uint32_t, std::unordered_set<Conn>> watchers_;  // account id → watching sessions
   // Connections that must log in by the deadline (FIFO: deadlines are now + a constant).
   struct LoginDeadline {

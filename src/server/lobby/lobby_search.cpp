@@ -91,12 +91,8 @@ std::uint64_t distance(std::int64_t a, std::int64_t b) noexcept {
   return a >= b ? ua - ub : ub - ua;
 }
 
-struct Hit {
-  SteamID id;
-  std::uint64_t created_seq = 0;
-  // Per near filter, in filter order: (missing or unparsable, |value - target|).
-  std::vector<std::pair<bool, std::uint64_t>> nearness;
-};
+// Per near filter: (missing or unparsable, |value - target|); smaller is nearer.
+using Nearness = std::pair<bool, std::uint64_t>;
 
 }  // namespace
 
@@ -116,31 +112,42 @@ Reply LobbyTable::list(const Actor& a, const control::RequestLobbyList& m) const
     if (f.kind == LobbyFilterKind::near_value) near.push_back(&f);
   }
 
+  // Every search scans the app's lobbies; what keeps it cheap is no allocation per hit (the
+  // near values of all hits share one array) and ordering only the results returned.
+  struct Hit {
+    const Lobby* lobby = nullptr;
+    std::size_t near_at = 0;  // this hit's nearness values start here in `nearness`
+  };
   std::vector<Hit> hits;
+  std::vector<Nearness> nearness;
   for (const auto& [id, l] : lobbies_) {
     if (l->app_id != a.app_id || !l->joinable || l->full()) continue;
     if (l->type != control::LobbyType::public_lobby && l->type != control::LobbyType::invisible) continue;
     if (!matches(l->data, l->max_members - l->members.size(), m.filters)) continue;
-    Hit h{id, l->created_seq, {}};
-    h.nearness.reserve(near.size());
+    hits.push_back(Hit{l.get(), nearness.size()});
     for (const LobbyFilter* f : near) {
       const auto v = number_at(l->data, f->key);
-      h.nearness.emplace_back(!v, v ? distance(*v, f->number) : 0);
+      nearness.emplace_back(!v, v ? distance(*v, f->number) : 0);
     }
-    hits.push_back(std::move(h));
   }
-  // Earlier near filters first, then newest first (also the whole order without near filters).
-  std::sort(hits.begin(), hits.end(), [](const Hit& x, const Hit& y) {
-    if (x.nearness != y.nearness) return x.nearness < y.nearness;
-    return x.created_seq > y.created_seq;
-  });
-
   std::size_t count = m.max_results == 0 ? control::kDefaultLobbyResults : m.max_results;
-  count = std::min<std::size_t>(count, control::kMaxLobbyResults);
+  count = std::min<std::size_t>({count, control::kMaxLobbyResults, hits.size()});
+  // Earlier near filters first, then newest first (also the whole order without near filters).
+  const std::size_t n_near = near.size();
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(count), hits.end(),
+                    [&](const Hit& x, const Hit& y) {
+                      for (std::size_t i = 0; i < n_near; ++i) {
+                        const Nearness& nx = nearness[x.near_at + i];
+                        const Nearness& ny = nearness[y.near_at + i];
+                        if (nx != ny) return nx < ny;
+                      }
+                      return x.lobby->created_seq > y.lobby->created_seq;
+                    });
+
   control::LobbyList out;
   std::size_t bytes = 0;
-  for (std::size_t i = 0; i < hits.size() && i < count; ++i) {
-    const Lobby& l = *lobbies_.at(hits[i].id);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Lobby& l = *hits[i].lobby;
     // Lobby data only (not the members'): a summary carries no member data.
     bytes += control::kLobbySummaryOverheadBytes + data_cost(l.data);
     if (bytes > control::kMaxLobbyListBytes) break;  // the reply must fit one message
