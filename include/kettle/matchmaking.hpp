@@ -139,7 +139,11 @@ class Matchmaking {
   // LobbyCreated_t then LobbyEnter_t; failures: LobbyCreated_t with 3/8/15/16/25, no enter.
   SteamAPICall_t CreateLobby(ELobbyType type, int max_members);
   SteamAPICall_t JoinLobby(SteamID lobby);  // LobbyEnter_t with the response
-  void LeaveLobby(SteamID lobby);           // immediate locally; others see LEFT
+  // Kettle helper for the launch argument (see ParseConnectLobbyArg below): after Init, joins the
+  // lobby `+connect_lobby <id>` in `args` names, as JoinLobby. k_uAPICallInvalid, and nothing
+  // joined, if the arguments name no valid lobby id (or not logged on).
+  SteamAPICall_t JoinLobbyFromLaunchArgs(std::span<const char* const> args);
+  void LeaveLobby(SteamID lobby);  // immediate locally; others see LEFT
   bool InviteUserToLobby(SteamID lobby, SteamID invitee);
 
   // ---- members and owner (§3.3) ----
@@ -175,6 +179,10 @@ class Matchmaking {
   void AddRequestLobbyListResultCountFilter(int max_results);
   SteamAPICall_t RequestLobbyList();  // LobbyMatchList_t; a new request cancels an outstanding one
   SteamID GetLobbyByIndex(int index);
+  // Kettle extension: the owner a lobby had in the latest search result or RequestLobbyData
+  // answer for it (invalid if none). GetLobbyOwner, as Steam's, answers only for lobbies this
+  // client is in; kettle-cli `lobby list` shows this one.
+  SteamID GetLobbyOwnerFromSearch(SteamID lobby);
 
  private:
   friend class Client;

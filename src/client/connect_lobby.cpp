@@ -1,4 +1,4 @@
-// kettle::ParseConnectLobbyArg: the `+connect_lobby <id>` launch argument (spec p2p-api.md §3.2).
+// The `+connect_lobby <id>` launch argument (spec p2p-api.md §3.2): parsing it, and joining it.
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -20,6 +20,11 @@ SteamID ParseConnectLobbyArg(std::span<const char* const> args) {
     return id.IsLobby() ? id : SteamID();
   }
   return SteamID();
+}
+
+SteamAPICall_t Matchmaking::JoinLobbyFromLaunchArgs(std::span<const char* const> args) {
+  const SteamID lobby = ParseConnectLobbyArg(args);
+  return lobby.IsValid() ? JoinLobby(lobby) : k_uAPICallInvalid;
 }
 
 }  // namespace kettle

@@ -138,6 +138,13 @@ SteamID Matchmaking::GetLobbyOwner(SteamID lobby) {
   return it == m.lobbies.joined.end() ? SteamID() : it->second.owner;
 }
 
+SteamID Matchmaking::GetLobbyOwnerFromSearch(SteamID lobby) {
+  auto& m = *client_.impl_;
+  std::lock_guard lock(m.lobbies.mu);
+  auto it = m.lobbies.snapshots.find(lobby);
+  return it == m.lobbies.snapshots.end() ? SteamID() : it->second.owner;
+}
+
 namespace {
 
 // Owner-only settings: checked against the local copy, then sent; everyone's LobbyDataUpdate_t

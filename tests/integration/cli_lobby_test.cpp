@@ -95,17 +95,17 @@ TEST_F(KettleCliLobby, CreateWithDataThenListShowsExactFieldsAndEveryFilterCount
   ASSERT_FALSE(beta.empty());
   ASSERT_FALSE(hidden.empty());
 
-  // Newest first; the private lobby is not listed. A search result's owner is not in the API
-  // (GetLobbyOwner answers for members only), so it is null.
+  // Newest first; the private lobby is not listed. alice and bob are the server's first two
+  // accounts (each create waits for its lobby id before the next logs in).
   const json all = list({});
   ASSERT_EQ(all.size(), 2u) << all.dump();
   EXPECT_EQ(all[0], (json{{"lobby_id", beta},
-                          {"owner", nullptr},
+                          {"owner", kSecondAccount},
                           {"members", 1},
                           {"max_members", 250},
                           {"data", {{"mode", "dm"}, {"score", "10"}}}}));
   EXPECT_EQ(all[1], (json{{"lobby_id", alpha},
-                          {"owner", nullptr},
+                          {"owner", kFirstAccount},
                           {"members", 1},
                           {"max_members", 3},
                           {"data", {{"mode", "ctf"}, {"name", "Alpha"}}}}));

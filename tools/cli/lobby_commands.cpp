@@ -460,9 +460,8 @@ Outcome run_list(Client& c, const Options& o) {
   Json out = Json::array();
   for (uint32 i = 0; i < answer->m_nLobbiesMatching; ++i) {
     const SteamID lobby = mm.GetLobbyByIndex(static_cast<int>(i));
-    // GetLobbyOwner answers for lobbies this client is in only (spec §3.3); a search result's
-    // owner is not in the API, so it is null here unless this client is a member.
-    const SteamID owner = mm.GetLobbyOwner(lobby);
+    // GetLobbyOwner answers for lobbies this client is in only (spec §3.3).
+    const SteamID owner = mm.GetLobbyOwnerFromSearch(lobby);
     out.push_back(Json{{"lobby_id", id_text(lobby)},
                        {"owner", owner.IsValid() ? Json(id_text(owner)) : Json(nullptr)},
                        {"members", mm.GetNumLobbyMembers(lobby)},
