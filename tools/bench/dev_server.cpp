@@ -72,4 +72,12 @@ Result<ExitInfo> DevServer::stop() {
   return exit;
 }
 
+void DevServer::stop_into(Figures& f) {
+  auto exit = stop();
+  if (!exit) return;
+  f.cpu_s = exit->cpu_s;
+  f.max_rss_kb = exit->max_rss_kb;
+  if (!exit->exited_ok() && f.error.empty()) f.error = "kettle-server " + exit->describe();
+}
+
 }  // namespace kettle::bench

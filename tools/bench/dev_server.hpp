@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "bench/child.hpp"
+#include "bench/report.hpp"
 #include "core/address.hpp"
 #include "core/result.hpp"
 #include "crypto/keys.hpp"
@@ -39,6 +40,9 @@ class DevServer {
   Result<double> cpu_seconds() const;
   // SIGTERM and reap (kill after 10 s): its whole-life CPU and peak RSS.
   Result<ExitInfo> stop();
+  // stop(), then the server's figures into `f`: cpu_s, max_rss_kb, and an error if it did not
+  // exit cleanly (unless `f` already has one).
+  void stop_into(Figures& f);
 
  private:
   std::filesystem::path dir_;

@@ -344,12 +344,7 @@ Figures run_lobbies(const Options& o, const std::string& server_path) {
     return f;
   }
   if (auto st = run_workers(o, server, f); !st) f.error = st.error().to_string();
-  auto exit = server.stop();
-  if (exit) {
-    f.cpu_s = exit->cpu_s;
-    f.max_rss_kb = exit->max_rss_kb;
-    if (!exit->exited_ok() && f.error.empty()) f.error = "kettle-server " + exit->describe();
-  }
+  server.stop_into(f);
   return f;
 }
 

@@ -167,12 +167,7 @@ Figures run_login(const Options& o, const std::string& server_path) {
   }
   LoginLoad load(o, server.address(), server.key());
   if (auto st = load.run(f); !st) f.error = st.error().to_string();
-  auto exit = server.stop();
-  if (exit) {
-    f.cpu_s = exit->cpu_s;
-    f.max_rss_kb = exit->max_rss_kb;
-    if (!exit->exited_ok() && f.error.empty()) f.error = "kettle-server " + exit->describe();
-  }
+  server.stop_into(f);
   return f;
 }
 
