@@ -608,8 +608,8 @@ void ServerSession::on_personas(const std::vector<control::PersonaInfo>& persona
       if (flags == 0 && was_fetching) flags = k_EPersonaChangeName;  // RequestUserInformation promised one
       if (flags != 0) posts.push_back(PersonaStateChange_t{id.value(), flags});
     }
+    for (const auto& p : posts) callbacks_.post(p);  // under state.mu, as in on_persona_changed
   }
-  for (const auto& p : posts) callbacks_.post(p);
 }
 
 void ServerSession::on_persona_changed(const control::PersonaChanged& pc) {
@@ -627,8 +627,10 @@ void ServerSession::on_persona_changed(const control::PersonaChanged& pc) {
       e.state = pc.persona.state == control::PersonaState::online ? k_EPersonaStateOnline : k_EPersonaStateOffline;
       state_.fetching.erase(id);
     }
+    // Queued before the lock is released: whoever sees the new name or state through a getter
+    // also gets its callback from the next RunCallbacks (the queue's lock nests inside state.mu).
+    callbacks_.post(PersonaStateChange_t{id.value(), static_cast<int>(pc.flags)});
   }
-  callbacks_.post(PersonaStateChange_t{id.value(), static_cast<int>(pc.flags)});
 }
 
 // ------------------------------------------------------------------ P2P host
