@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "control/messages.hpp"
 #include "server/server.hpp"
 
 namespace kettle::bench {
@@ -70,6 +71,15 @@ Result<ExitInfo> DevServer::stop() {
   auto exit = child_->wait(monotonic_now() + secs(10));
   child_.reset();
   return exit;
+}
+
+Status send_dev_login(transport::Endpoint& ep, transport::ConnectionId conn, std::string name) {
+  control::Login login;
+  login.app_id = 480;
+  login.method = control::LoginMethod::dev;
+  login.name = std::move(name);
+  const auto bytes = control::encode(control::Message{1, std::move(login)});
+  return ep.send(conn, control::kControlChannel, transport::SendType::reliable, bytes, monotonic_now());
 }
 
 void DevServer::stop_into(Figures& f) {

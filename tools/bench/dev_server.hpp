@@ -14,6 +14,7 @@
 #include "core/address.hpp"
 #include "core/result.hpp"
 #include "crypto/keys.hpp"
+#include "transport/endpoint.hpp"
 
 namespace kettle::bench {
 
@@ -22,6 +23,10 @@ Result<std::pair<Address, crypto::SigningPublicKey>> parse_server_listening(cons
 
 // user+sys CPU seconds of this process so far (getrusage).
 double cpu_seconds_self();
+
+// Sends the control Login (request id 1, dev method, app 480) as `name` on a connection to a
+// DevServer, as the login and lobbies scenarios' clients do once connected.
+Status send_dev_login(transport::Endpoint& ep, transport::ConnectionId conn, std::string name);
 
 class DevServer {
  public:

@@ -153,12 +153,7 @@ class Worker {
       if (const auto* c = std::get_if<transport::Connected>(&*ev)) {
         auto it = by_conn_[s].find(c->conn);
         if (it == by_conn_[s].end()) continue;
-        control::Login login;
-        login.app_id = 480;
-        login.method = control::LoginMethod::dev;
-        login.name = fmt::format("lobby-{}-{}", o_.seed, first_ + it->second);
-        const auto bytes = control::encode(control::Message{1, std::move(login)});
-        KETTLE_TRY(ep.send(c->conn, control::kControlChannel, transport::SendType::reliable, bytes, monotonic_now()));
+        KETTLE_TRY(send_dev_login(ep, c->conn, fmt::format("lobby-{}-{}", o_.seed, first_ + it->second)));
       } else if (const auto* cl = std::get_if<transport::Closed>(&*ev)) {
         if (by_conn_[s].count(cl->conn) != 0) {
           return make_error(Errc::closed, fmt::format("client connection closed: {} {}",

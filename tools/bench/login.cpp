@@ -111,12 +111,7 @@ class LoginLoad {
       if (const auto* c = std::get_if<transport::Connected>(&*ev)) {
         auto it = by_conn_[s].find(c->conn);
         if (it == by_conn_[s].end()) continue;
-        control::Login login;
-        login.app_id = 480;
-        login.method = control::LoginMethod::dev;
-        login.name = "bench-" + std::to_string(o_.seed) + "-" + std::to_string(it->second);
-        const auto bytes = control::encode(control::Message{1, std::move(login)});
-        KETTLE_TRY(ep.send(c->conn, control::kControlChannel, transport::SendType::reliable, bytes, monotonic_now()));
+        KETTLE_TRY(send_dev_login(ep, c->conn, "bench-" + std::to_string(o_.seed) + "-" + std::to_string(it->second)));
       } else if (const auto* cl = std::get_if<transport::Closed>(&*ev)) {
         auto it = by_conn_[s].find(cl->conn);
         if (it != by_conn_[s].end() && !attempts_[it->second].logged_in) {
