@@ -123,6 +123,12 @@ class Client {
   AppId_t GetAppID() const;
 
   // ---- callbacks ----
+  // Kettle extension for event-driven hosts (kettle-agent): `fn` runs whenever P2P packets have
+  // become readable — on the I/O thread, or on the thread that made them readable (an accept,
+  // a loopback send) — with an internal lock held: it must be quick and must not call this
+  // Client (write an eventfd, notify a condition variable). An empty function removes it.
+  void SetP2PPacketListener(std::function<void()> fn);
+
   template <class T>
   CallbackHandle Subscribe(std::function<void(const T&)> fn) {
     return subscribe_raw(T::k_iCallback, [f = std::move(fn)](const void* p) { f(*static_cast<const T*>(p)); });

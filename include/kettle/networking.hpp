@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kettle/types.hpp"
 
@@ -48,6 +49,13 @@ inline constexpr uint32 k_cbMaxP2PUnreliable = 1200;
 inline constexpr uint32 k_cbMaxP2PReliable = 1u << 20;
 inline constexpr int k_nMaxP2PChannel = 255;
 
+// What ReadNextP2PPacket says about the packet it returns.
+struct P2PPacketInfo {
+  SteamID remote;
+  int channel = 0;
+  bool reliable = false;  // sent with k_EP2PSendReliable or k_EP2PSendReliableWithBuffering
+};
+
 class Client;
 
 class Networking {
@@ -70,6 +78,11 @@ class Networking {
   // acknowledged (queued here or in flight) and unreliable data not yet on the wire; 0 once
   // everything has arrived or left. kettle-cli send waits on it before exiting.
   uint64 GetP2PUnacknowledgedBytes(SteamID remote);
+  // Kettle extension for bridges that hand packets to another process (kettle-agent): removes
+  // the oldest readable packet of the lowest-numbered channel that has one, whole, into `out`,
+  // with its sender, channel and reliability. false (and `out` untouched) when nothing is
+  // readable. Per-channel order is ReadP2PPacket's; pair it with Client::SetP2PPacketListener.
+  bool ReadNextP2PPacket(std::vector<uint8>& out, P2PPacketInfo* info);
 
  private:
   friend class Client;

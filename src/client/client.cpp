@@ -224,4 +224,9 @@ CallbackHandle Client::subscribe_raw(int callback_id, std::function<void(const v
 
 void Client::Unsubscribe(CallbackHandle h) { impl_->callbacks.unsubscribe(h); }
 
+void Client::SetP2PPacketListener(std::function<void()> fn) {
+  std::lock_guard lock(impl_->p2p.mu);
+  impl_->p2p.on_readable = std::move(fn);
+}
+
 }  // namespace kettle

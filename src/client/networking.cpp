@@ -38,6 +38,21 @@ void close_session(p2p::Shared& sh, SteamID remote) {
   sh.closed_by_api.push_back(std::move(c));
 }
 
+// A packet from `from` of `bytes` left the readable queues; the caller holds sh.mu. True when
+// the I/O thread must be woken to resume a paused delivery.
+bool note_read(p2p::Shared& sh, SteamID from, std::size_t bytes) {
+  auto it = sh.sessions.find(from);
+  if (it == sh.sessions.end()) return false;
+  p2p::Session& s = it->second;
+  s.unread_bytes -= std::min(s.unread_bytes, bytes);
+  if (s.read_paused && s.unread_bytes < p2p::kResumeUnreadBytes) {
+    s.read_paused = false;  // the manager resumes the connection on its next step
+    sh.dirty.push_back(from);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Networking::SendP2PPacket(SteamID remote, const void* data, uint32 size, EP2PSend type, int channel) {
@@ -53,7 +68,8 @@ bool Networking::SendP2PPacket(SteamID remote, const void* data, uint32 size, EP
     auto& sh = m.p2p;
     if (remote == sh.self) {  // loopback (Kettle decision, spec §2.2)
       sh.readable[static_cast<std::size_t>(channel)].push_back(
-          p2p::Packet{remote, channel, std::vector<std::uint8_t>(bytes, bytes + size)});
+          p2p::Packet{remote, channel, std::vector<std::uint8_t>(bytes, bytes + size), reliable});
+      sh.notify_readable();
       return true;
     }
     auto [it, created] = sh.sessions.try_emplace(remote);
@@ -126,16 +142,24 @@ bool Networking::ReadP2PPacket(void* dest, uint32 dest_size, uint32* msg_size, S
   std::memcpy(dest, pkt.data.data(), n);
   if (msg_size != nullptr) *msg_size = static_cast<uint32>(n);
   if (remote != nullptr) *remote = pkt.from;
-  if (auto it = m.p2p.sessions.find(pkt.from); it != m.p2p.sessions.end()) {
-    p2p::Session& s = it->second;
-    s.unread_bytes -= std::min(s.unread_bytes, pkt.data.size());
-    if (s.read_paused && s.unread_bytes < p2p::kResumeUnreadBytes) {
-      s.read_paused = false;  // the manager resumes the connection on its next step
-      m.p2p.dirty.push_back(pkt.from);
-      m.wake();
-    }
-  }
+  if (note_read(m.p2p, pkt.from, pkt.data.size())) m.wake();
   return true;
+}
+
+bool Networking::ReadNextP2PPacket(std::vector<uint8>& out, P2PPacketInfo* info) {
+  auto& m = *client_.impl_;
+  if (!m.running.load(std::memory_order_acquire)) return false;
+  std::lock_guard lock(m.p2p.mu);
+  for (auto& q : m.p2p.readable) {
+    if (q.empty()) continue;
+    p2p::Packet pkt = std::move(q.front());
+    q.pop_front();
+    if (info != nullptr) *info = P2PPacketInfo{pkt.from, pkt.channel, pkt.reliable};
+    if (note_read(m.p2p, pkt.from, pkt.data.size())) m.wake();
+    out = std::move(pkt.data);
+    return true;
+  }
+  return false;
 }
 
 bool Networking::AcceptP2PSessionWithUser(SteamID remote) {

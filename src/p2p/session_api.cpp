@@ -8,6 +8,7 @@ void release_held(Shared& sh, Session& s) {
     s.open_channels.set(static_cast<std::size_t>(pkt.channel));
     sh.readable[static_cast<std::size_t>(pkt.channel)].push_back(std::move(pkt));
   }
+  if (!s.held.empty()) sh.notify_readable();
   s.held.clear();
   s.held_bytes = 0;
 }

@@ -251,7 +251,8 @@ void SessionManager::deliver(SteamID peer, Session& s, int channel, std::vector<
   if (!reliable && s.unread_bytes + data.size() > kMaxUnreadBytes) return;
   s.unread_bytes += data.size();
   s.open_channels.set(static_cast<std::size_t>(channel));
-  shared_.readable[static_cast<std::size_t>(channel)].push_back(Packet{peer, channel, std::move(data)});
+  shared_.readable[static_cast<std::size_t>(channel)].push_back(Packet{peer, channel, std::move(data), reliable});
+  shared_.notify_readable();
 }
 
 // Spec §2.7: over the unread cap (or, unaccepted, the held cap) delivery from the user pauses —
@@ -421,7 +422,7 @@ void SessionManager::on_message_locked(transport::Message& m, Instant now) {
     case State::pending_incoming:
       if (s.held_bytes >= kMaxHeldBytes && !m.reliable) return;
       s.held_bytes += m.data.size();
-      s.held.push_back(Packet{peer, m.channel, std::move(m.data)});
+      s.held.push_back(Packet{peer, m.channel, std::move(m.data), m.reliable});
       maybe_post_request(peer, s, now);
       apply_read_pause(peer, s, now);
       return;

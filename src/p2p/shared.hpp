@@ -8,6 +8,7 @@
 #include <bitset>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +39,7 @@ struct Packet {
   SteamID from;
   int channel = 0;
   std::vector<std::uint8_t> data;
+  bool reliable = true;  // sent with type 2/3 (kettle-agent routes unreliable data over UDP)
 };
 
 struct Session {
@@ -73,6 +75,11 @@ struct Shared {
   Duration connect_timeout = secs(20);  // set from the client's config at Init
   std::unordered_map<SteamID, Session> sessions;
   std::array<std::deque<Packet>, kChannels> readable;  // per channel, across users, arrival order
+  // Client::SetP2PPacketListener: called (under mu) whenever packets were added to `readable`.
+  std::function<void()> on_readable;
+  void notify_readable() const {
+    if (on_readable) on_readable();
+  }
   // Users whose session the API changed (new data, accept, close): the manager looks at them.
   std::vector<SteamID> dirty;
   // Sessions the API closed (CloseP2PSessionWithUser): the manager hands the reliable data

@@ -2,6 +2,7 @@
 // the session lifecycle of spec p2p-api.md §2.5, channels, sizes, bad input (§2.6).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <numeric>
 #include <vector>
 
@@ -108,6 +109,51 @@ TEST(Networking, OneMebibyteReliableAndUnreliableBothWays) {
   });
   EXPECT_GE(received, 190) << "loopback should lose (almost) nothing";
   EXPECT_TRUE(p.alice_requests.empty()) << "alice opted in by sending first";
+}
+
+// The bridge extensions (kettle-agent): the listener fires when data becomes readable — at
+// accept for held data — and ReadNextP2PPacket hands out every packet with channel and
+// reliability, lowest channel first, per-channel order kept.
+TEST(Networking, PacketListenerAndReadNextSeeEveryPacket) {
+  Pair p;
+  const SteamID alice = p.alice->GetSteamID(), bob = p.bob->GetSteamID();
+  std::atomic<int> notified{0};
+  p.bob->SetP2PPacketListener([&] { notified.fetch_add(1); });
+  const auto a = pattern(10, 1), b = pattern(20, 2), c = pattern(30, 3);
+  ASSERT_TRUE(p.alice->networking().SendP2PPacket(bob, a.data(), 10, k_EP2PSendReliable, 7));
+  ASSERT_TRUE(p.alice->networking().SendP2PPacket(bob, b.data(), 20, k_EP2PSendReliable, 7));
+  ASSERT_TRUE(p.run([&] { return !p.bob_requests.empty(); }));
+  EXPECT_EQ(notified.load(), 0) << "held data of an unaccepted session is not readable";
+  ASSERT_TRUE(p.bob->networking().AcceptP2PSessionWithUser(alice));
+  EXPECT_GE(notified.load(), 1) << "accept makes the held data readable and must say so";
+  ASSERT_TRUE(p.alice->networking().SendP2PPacket(bob, c.data(), 30, k_EP2PSendUnreliable, 2));
+  std::vector<std::pair<P2PPacketInfo, std::vector<uint8>>> got;
+  ASSERT_TRUE(p.run([&] {
+    std::vector<uint8> out;
+    P2PPacketInfo info;
+    while (p.bob->networking().ReadNextP2PPacket(out, &info)) got.emplace_back(info, out);
+    return got.size() >= 3;
+  }));
+  ASSERT_EQ(got.size(), 3u);
+  // The unreliable packet on channel 2 may arrive before or after the held ones were released.
+  std::vector<std::vector<uint8>> on7;
+  for (const auto& [info, data] : got) {
+    EXPECT_EQ(info.remote, alice);
+    if (info.channel == 2) {
+      EXPECT_FALSE(info.reliable);
+      EXPECT_EQ(data, c);
+    } else {
+      EXPECT_EQ(info.channel, 7);
+      EXPECT_TRUE(info.reliable);
+      on7.push_back(data);
+    }
+  }
+  EXPECT_EQ(on7, (std::vector<std::vector<uint8>>{a, b}));
+  EXPECT_GE(notified.load(), 2);
+  std::vector<uint8> untouched{9};
+  EXPECT_FALSE(p.bob->networking().ReadNextP2PPacket(untouched, nullptr));
+  EXPECT_EQ(untouched, std::vector<uint8>{9});
+  p.bob->SetP2PPacketListener({});
 }
 
 TEST(Networking, BothSendFirstNoRequests) {
