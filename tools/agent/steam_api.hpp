@@ -23,6 +23,12 @@ struct AgentConfig {
   std::string token;                // from KETTLE_TOKEN; never logged
   AppId_t app_id = 480;
   double login_timeout_s = 10;
+  // Test knobs (spec §0.6 defaults); kettle-agent reads them from KETTLE_P2P_CONNECT_TIMEOUT,
+  // KETTLE_P2P_PENDING_HOLD, KETTLE_P2P_LIVENESS and KETTLE_BACKEND_LIVENESS.
+  double p2p_connect_timeout_s = 20;
+  double p2p_pending_hold_s = 20;
+  double p2p_liveness_timeout_s = 20;
+  double backend_liveness_s = 20;
 };
 
 struct CallResult {
