@@ -14,3 +14,20 @@ add_test(NAME godot_engine.compress_from_cpp
                  ${CMAKE_CURRENT_SOURCE_DIR}/engine/compress_from_cpp.gd ${_kettle_compress_cross_file})
 set_tests_properties(godot_engine.compress_from_cpp PROPERTIES
   FIXTURES_REQUIRED godot_compress_from_cpp TIMEOUT 90 LABELS godot)
+
+# --- the Steam autoload (godot/addons/kettle) in the real engine ---------------------------------
+# link_faults: the game side of the agent link against lossy_agent.py (lost/reordered datagrams,
+# nested calls, CONSUMED, a vanished agent). two_instance: host, guest (+connect_lobby) and a
+# stranger, each a headless Godot 3 with its own kettle-agent, through a real kettle-server --dev.
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME godot_engine.steam_link_faults
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine/link_faults.sh ${CMAKE_CURRENT_SOURCE_DIR}/engine/game)
+  set_tests_properties(godot_engine.steam_link_faults PROPERTIES TIMEOUT 180 LABELS godot)
+endif()
+if(TARGET kettle-agent AND TARGET kettle-server)
+  add_test(NAME godot_engine.steam_two_instance
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine/two_instance.sh $<TARGET_FILE:kettle-server>
+                   $<TARGET_FILE:kettle-agent> ${CMAKE_CURRENT_SOURCE_DIR}/engine/game)
+  set_tests_properties(godot_engine.steam_two_instance PROPERTIES TIMEOUT 300 LABELS godot)
+endif()
