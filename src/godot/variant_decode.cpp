@@ -92,10 +92,15 @@ class Decoder {
     std::memcpy(&d, &bits, 8);
     return d;
   }
-  Status count_values(std::size_t n) {
+  // Room for n more values; checked before a container reserves, counted as they are made.
+  Status room_for(std::size_t n) const {
     if (n > lim_.max_values || values_ > lim_.max_values - n)
       return Error{Errc::too_large,
                    "more than DecodeLimits::max_values (" + std::to_string(lim_.max_values) + ") values"};
+    return {};
+  }
+  Status count_values(std::size_t n) {
+    KETTLE_TRY(room_for(n));
     values_ += n;
     return {};
   }
@@ -233,7 +238,7 @@ Result<Variant> Decoder::array(std::uint32_t header, std::size_t depth) {
   KETTLE_TRY(need(4, "Array count"));
   const auto n = u32() & 0x7fffffffu;
   if (n > left() / 4) return short_input("Array of " + std::to_string(n) + " elements", std::size_t{n} * 4);
-  KETTLE_TRY(count_values(n));
+  KETTLE_TRY(room_for(n));
   Array items;
   items.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -257,7 +262,7 @@ Result<Variant> Decoder::dictionary(std::uint32_t header, std::size_t depth) {
   KETTLE_TRY(need(4, "Dictionary count"));
   const auto n = u32() & 0x7fffffffu;
   if (n > left() / 8) return short_input("Dictionary of " + std::to_string(n) + " entries", std::size_t{n} * 8);
-  KETTLE_TRY(count_values(std::size_t{n} * 2));
+  KETTLE_TRY(room_for(std::size_t{n} * 2));
   Dictionary items;
   items.reserve(n);
   // d[key] = value in the engine: a repeated key keeps its first place and takes the last value.
@@ -363,7 +368,12 @@ Result<Variant> Decoder::value(std::size_t depth) {
                      "ERR_UNAUTHORIZED: a full Object is never decoded (bytes2var without allow_objects)"};
       if (!lim_.allow_object_ids) return Error{Errc::unsupported, "ERR_UNAUTHORIZED: Object ids are not allowed here"};
       KETTLE_TRY(need(8, what));
-      return Variant::object_id(u64());
+      {
+        const auto oid = u64();
+        // 4.x writes a null object as NIL, so its id 0 reads as nil too (3.x writes id 0 itself).
+        if (oid == 0 && d_ == Dialect::godot4) return Variant{};
+        return Variant::object_id(oid);
+      }
     case Type::callable:
       return Variant::callable();
     case Type::signal: {
