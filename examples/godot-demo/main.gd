@@ -565,7 +565,7 @@ func _show_lobby_screen() -> void:
 func _show_room_screen() -> void:
 	lobby_screen.visible = false
 	room_screen.visible = true
-	room_title.text = Steam.getLobbyData(lobby_id, "name")
+	room_title.text = "%s  (lobby %d)" % [Steam.getLobbyData(lobby_id, "name"), lobby_id]
 	chat_log.clear()
 	_update_board()
 
