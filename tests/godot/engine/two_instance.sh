@@ -9,8 +9,10 @@
 #   then the guest quits, and the host's next send to it ends in p2p_session_connect_fail(guest, 4).
 # Each instance prints PASS only after checking all of that from its side.
 #   two_instance.sh KETTLE_SERVER_BIN KETTLE_AGENT_BIN GAME_DIR
-# The agents inherit shortened P2P timeouts (KETTLE_P2P_CONNECT_TIMEOUT, KETTLE_P2P_PENDING_HOLD,
-# default 4 s here instead of 20), so the two connect-fail cases take seconds, not minutes.
+# The agents inherit a shortened P2P connect timeout (KETTLE_P2P_CONNECT_TIMEOUT, 4 s here instead
+# of 20), so the two connect-fail cases take seconds, not minutes. The host's hold of unaccepted
+# data (KETTLE_P2P_PENDING_HOLD) stays well above it, so the stranger's attempt ends by its own
+# timeout and not in a race with the host dropping its request.
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/engine_lib.sh"
@@ -23,7 +25,7 @@ done
 engine_setup "$3"
 GAME_TIMEOUT_S="${GAME_TIMEOUT_S:-120}"
 export KETTLE_P2P_CONNECT_TIMEOUT="${KETTLE_P2P_CONNECT_TIMEOUT:-4}"
-export KETTLE_P2P_PENDING_HOLD="${KETTLE_P2P_PENDING_HOLD:-4}"
+export KETTLE_P2P_PENDING_HOLD="${KETTLE_P2P_PENDING_HOLD:-30}"
 RUN_TIMEOUT=$((GAME_TIMEOUT_S + 30))
 
 "$SERVER_BIN" --dev --db "$WORK/kettle.db" --key "$WORK/server.key" --udp 127.0.0.1:0 --http off \
@@ -50,7 +52,7 @@ run_game() {  # run_game NAME [ENV=VALUE...] -- [GODOT ARGS...]; sets GAME_PID
     ENGINE_PIDS+=("$GAME_PID")
 }
 
-run_game host GAME_EXPECT_STRANGER=1 --
+run_game host GAME_EXPECT_STRANGER=1 GAME_HOLD_FILE="$WORK/release-host" --
 HOST_PID=$GAME_PID
 LOBBY="$(engine_wait_line "$WORK/host.log" "$HOST_PID" '^LOBBY [0-9]+$' 90 | cut -d' ' -f2)"
 HOST_ID="$(grep -m1 -E '^STEAM_ID [0-9]+$' "$WORK/host.log" | cut -d' ' -f2)"
@@ -67,6 +69,7 @@ STRANGER_PID=$GAME_PID
 fails=0
 wait "$GUEST_PID"; engine_judge guest "$WORK/guest.log" $? || fails=$((fails + 1))
 wait "$STRANGER_PID"; engine_judge stranger "$WORK/stranger.log" $? || fails=$((fails + 1))
+touch "$WORK/release-host"  # the host stays online until the stranger is done
 wait "$HOST_PID"; engine_judge host "$WORK/host.log" $? || fails=$((fails + 1))
 if ! grep -qE "^REJECTED $(grep -m1 -E '^STEAM_ID ' "$WORK/stranger.log" | cut -d' ' -f2) " "$WORK/host.log"; then
     echo "FAIL: the host did not reject the stranger's session"; fails=$((fails + 1))

@@ -2,7 +2,8 @@
 # tests/godot/engine/two_instance.sh. Roles:
 #   host      (no arguments): creates a public lobby, prints `STEAM_ID <id>` and `LOBBY <id>`,
 #             accepts P2P sessions from lobby members only, exchanges messages with the guest,
-#             then expects the guest to leave and a later send to it to fail with code 4.
+#             then expects the guest to leave and a later send to it to fail with code 4; after
+#             its PASS it stays online until the file GAME_HOLD_FILE exists (if set).
 #   guest     (`+connect_lobby <id>` as the first two arguments, as Steam passes them): joins,
 #             hand-shakes, exchanges messages, prints PASS and quits.
 #   stranger  (env GAME_ROLE=stranger, GAME_TARGET=<host id>): not in the lobby; sends to the host,
@@ -24,6 +25,7 @@ var lobby_members := []
 var messages := 10
 var deadline_ms := 0
 var finished := false
+var quitting := false
 
 # Exchange state with the peer (the guest for the host, the host for the guest).
 var peer_id := 0
@@ -80,6 +82,13 @@ func _ready() -> void:
 
 func _process(_delta: float) -> void:
 	if finished:
+		# The host stays online after its PASS until the test releases it, so the stranger's
+		# attempt ends by its timeout and not by the host's logout.
+		if role == "host" and not quitting:
+			var hold := _env("GAME_HOLD_FILE", "")
+			if hold == "" or File.new().file_exists(hold) or OS.get_ticks_msec() > deadline_ms:
+				quitting = true
+				get_tree().quit(0)
 		return
 	Steam.run_callbacks()
 	if lobby_id > 0 or role == "stranger":
@@ -87,7 +96,10 @@ func _process(_delta: float) -> void:
 	if exchange_started and not exchange_ok:
 		_resend_unreliable()
 	if OS.get_ticks_msec() > deadline_ms:
-		_finish(false, "timed out (%s)" % _state())
+		var session := ""
+		if peer_id != 0 or stranger_target != 0:
+			session = " session=%s" % Steam.getP2PSessionState(peer_id if peer_id != 0 else stranger_target)
+		_finish(false, "timed out (%s%s)" % [_state(), session])
 
 
 func _env(name: String, default_value: String) -> String:
@@ -110,6 +122,9 @@ func _finish(ok: bool, why: String = "") -> void:
 		print("PASS")
 	else:
 		print("FAIL %s: %s" % [role, why])
+	if ok and role == "host":
+		return  # _process quits once released
+	quitting = true
 	get_tree().quit(0 if ok else 1)
 
 
@@ -364,15 +379,16 @@ func _resend_unreliable() -> void:
 func _check_exchange() -> void:
 	var mine_done := reliable_next == messages and unreliable_seen.size() == messages and unreliable_acked.size() == messages
 	if mine_done and not done_sent:
+		# Checked before our "done" goes out: the peer cannot have quit yet, it waits for it.
+		var state: Dictionary = Steam.getP2PSessionState(peer_id)
+		if state.get("connection_active", 0) != 1 or state.get("session_error", -1) != 0:
+			_finish(false, "session state with the peer: %s" % state)
+			return
 		done_sent = true
 		send_p2p_packet(peer_id, {"message": "done"})
 	if mine_done and peer_done and not exchange_ok:
 		exchange_ok = true
 		print("EXCHANGE_OK %d reliable and %d unreliable each way" % [messages, messages])
-		var state: Dictionary = Steam.getP2PSessionState(peer_id)
-		if state.get("connection_active", 0) != 1:
-			_finish(false, "session state with the peer: %s" % state)
-			return
 		if role == "guest":
 			_finish(true)
 		else:
