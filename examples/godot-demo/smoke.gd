@@ -4,6 +4,9 @@
 #   --headless-smoke --join NAME   searches for it: first with a filter that matches nothing, then by
 #                                  NAME (the lobby list's string filter), and joins the result
 #   +connect_lobby ID --headless-smoke   joins ID from the command line, as Steam starts a game
+# Once the game starts the guest also sends BAD_PACKETS to the host (garbage bytes, a compressed
+# non-dictionary, an out-of-turn move with a non-int cell, an unknown message); the host must drop
+# exactly those, each with a "Dropped ..." warning, and play on unharmed.
 # Both players greet each other in lobby chat, the host (X) and the guest (O) play their fixed
 # preference lists, which ends in X winning on the diagonal with the board EXPECTED_BOARD; both
 # boards must agree. The host says "gg"; the guest then leaves the lobby and prints PASS; the
@@ -13,6 +16,7 @@ extends Node
 
 const PREFERENCES = {"X": [4, 0, 8, 2, 6, 1, 3, 5, 7], "O": [1, 2, 3, 5, 6, 7, 0, 4, 8]}
 const EXPECTED_BOARD = "XOO.X...X"
+const BAD_PACKETS = 4
 
 var main: Node
 var role := "host"  # host or guest
@@ -30,6 +34,7 @@ var gg_seen := false
 var game_done := false
 var verified := false
 var peer_left := false
+var dropped := 0  # host: the guest's bad packets that were dropped
 
 
 func attach(game: Node, args: Array) -> void:
@@ -64,9 +69,9 @@ func _process(_delta: float) -> void:
 
 
 func _state() -> String:
-	return "role=%s lobby=%d members=%d searches=%d greeted=%s peer_greeted=%s game_done=%s verified=%s gg=%s peer_left=%s board=%s" % [
+	return "role=%s lobby=%d members=%d searches=%d greeted=%s peer_greeted=%s game_done=%s verified=%s gg=%s peer_left=%s dropped=%d board=%s" % [
 		role, main.lobby_id, main.lobby_members.size(), searches, greeted, peer_greeted, game_done,
-		verified, gg_seen, peer_left, main.board.as_string()]
+		verified, gg_seen, peer_left, dropped, main.board.as_string()]
 
 
 func _finish(ok: bool, why: String = "") -> void:
@@ -158,7 +163,23 @@ func _on_game_started(mark: String) -> void:
 	if mark != expected:
 		_finish(false, "we play %s, expected %s" % [mark, expected])
 		return
+	if role == "guest":
+		_send_bad_packets()
 	call_deferred("_play")
+
+
+func _send_bad_packets() -> void:
+	var host: int = main.opponent_id
+	var packets := [
+		PoolByteArray([1, 2, 3, 4, 5]),
+		var2bytes([1, 2]).compress(File.COMPRESSION_GZIP),
+		var2bytes({"message": "move", "game": main.game_id, "turn": 0, "cell": [1]}).compress(File.COMPRESSION_GZIP),
+		var2bytes({"message": "teleport", "cell": 4}).compress(File.COMPRESSION_GZIP),
+	]
+	for p in packets:
+		if not Steam.sendP2PPacket(host, p, Steam.P2P_SEND_RELIABLE, 0):
+			_finish(false, "could not send a bad packet")
+			return
 
 
 func _on_board_changed() -> void:
@@ -201,6 +222,11 @@ func _on_peer_left(_steam_id: int) -> void:
 
 
 func _on_problem(text: String) -> void:
+	if role == "host" and text.begins_with("Dropped") and dropped < BAD_PACKETS:
+		dropped += 1
+		print("DROPPED_BAD_PACKET %d" % dropped)
+		_maybe_done()
+		return
 	_finish(false, text)
 
 
@@ -211,4 +237,7 @@ func _maybe_done() -> void:
 		main.leave_lobby()
 		_finish(true)
 	elif role == "host" and peer_left:
+		if dropped != BAD_PACKETS:
+			_finish(false, "dropped %d of the guest's %d bad packets" % [dropped, BAD_PACKETS])
+			return
 		_finish(true)

@@ -4,7 +4,8 @@
 # --headless-smoke path (examples/godot-demo/smoke.gd): the host creates a public lobby with a
 # unique name; the guest either finds it through the lobby list's string filter (JOIN_MODE search)
 # or is started with `+connect_lobby <id>` (JOIN_MODE connect_lobby); they chat in the lobby, play
-# one game of tic-tac-toe over P2P, compare boards, and the guest leaves. Both must print PASS.
+# one game of tic-tac-toe over P2P (the host drops 4 bad packets the guest slips in), compare
+# boards, and the guest leaves. Both must print PASS.
 #   demo_smoke.sh KETTLE_SERVER_BIN KETTLE_AGENT_BIN DEMO_DIR search|connect_lobby
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -69,6 +70,9 @@ done
 if ! grep -q '^CHAT alice: ' "$WORK/bob.log" || ! grep -q '^CHAT bob: ' "$WORK/alice.log"; then
     echo "FAIL: the lobby chat did not reach both players"; fails=$((fails + 1))
 fi
+if ! grep -qx 'DROPPED_BAD_PACKET 4' "$WORK/alice.log"; then
+    echo "FAIL: the host did not drop the guest's 4 bad packets"; fails=$((fails + 1))
+fi
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"; rc=$?
 if [ $rc -ne 0 ]; then
@@ -77,5 +81,5 @@ fi
 if [ $fails -ne 0 ]; then
     echo "----- kettle-server log (last 40 lines):"; tail -40 "$WORK/server.log"
 fi
-echo "demo_smoke ($JOIN_MODE): $((6 - fails)) passed, $fails failed"
+echo "demo_smoke ($JOIN_MODE): $((7 - fails)) passed, $fails failed"
 [ $fails -eq 0 ]
