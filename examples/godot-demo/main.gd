@@ -269,6 +269,10 @@ func leave_lobby() -> void:
 	handshakes.clear()
 	in_game = false
 	opponent_id = 0
+	game_id = 0
+	board.reset()
+	my_result = {}
+	peer_result = {}
 	_show_lobby_screen()
 
 
@@ -420,10 +424,10 @@ func _other_member() -> int:
 	return 0
 
 
-# The owner starts the first game as soon as the other player has hand-shaken; later games
-# start with the "New game" button.
+# The owner starts a game as soon as a new opponent has hand-shaken; a rematch against the same
+# player starts with the "New game" button.
 func _maybe_start_game() -> void:
-	if game_id == 0 and not in_game:
+	if not in_game and _other_member() != opponent_id:
 		start_new_game()
 
 
