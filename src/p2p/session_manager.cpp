@@ -374,7 +374,10 @@ void SessionManager::on_closed(const transport::Closed& c, Instant now) {
   drop_path(peer, now);
   if (s == nullptr) return;
   if (peer_closed_session) {
-    if (s->state == State::active || s->state == State::connecting) {
+    // A connecting session the peer closes was never accepted there (a stranger's request that
+    // the peer ignored, closed or dropped at Shutdown): it ends like any unaccepted attempt, with
+    // 4 at the connect timeout (spec §2.5 rule 4), so the deadline stays.
+    if (s->state == State::active) {
       s->state = State::remote_closed;
       s->deadline = kInstantNever;
       s->out.clear();

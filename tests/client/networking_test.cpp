@@ -204,6 +204,25 @@ TEST(Networking, CloseMakesPeerRemoteClosedAndNextSendRequestsAgain) {
   EXPECT_EQ(p.bob_requests.front(), alice);
 }
 
+// Spec §2.5 rules 4 and 14: a request the peer never accepted ends with 4 at the connect
+// timeout, even when the peer shuts down (and closes everything) while it is pending. Found by the
+// Godot two-instance test: the stranger's attempt used to sit in remote-closed forever.
+TEST(Networking, UnacceptedAttemptFailsWithFourWhenThePeerShutsDown) {
+  Pair p(/*connect_timeout_s=*/2.0);
+  const SteamID bob = p.bob->GetSteamID();
+  const std::uint8_t x = 'x';
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(p.alice->networking().SendP2PPacket(bob, &x, 1, k_EP2PSendReliable, 0));
+  ASSERT_TRUE(p.run([&] { return !p.bob_requests.empty(); }));
+  p.bob->Shutdown();  // bob ignored the request and quits
+  ASSERT_TRUE(run_until(
+      {p.alice.get()}, [&] { return !p.alice_fails.empty(); }, std::chrono::seconds(6)))
+      << "the attempt must fail, not hang";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000)) << "at the timeout, not before";
+  EXPECT_EQ(p.alice_fails.front().m_steamIDRemote, bob);
+  EXPECT_EQ(p.alice_fails.front().m_eP2PSessionError, k_EP2PSessionErrorTimeout);
+}
+
 TEST(Networking, UnknownPeerTimesOutWithErrorFour) {
   Pair p(/*connect_timeout_s=*/1.0);
   const SteamID ghost = SteamID::individual(4000);
