@@ -340,14 +340,14 @@ std::size_t hash_value(const Variant& v) noexcept {
   }
   if (const auto* p = v.as_node_path()) return mix(h, std::hash<std::string>{}(p->to_string()));
   if (const auto* s = v.as_signal()) return mix(mix(h, std::hash<std::string>{}(s->name)), s->object_id);
-  // Containers: only the first elements, so hashing a key costs bounded work (still consistent
-  // with ==, which compares everything).
+  // Containers hash every element: each key is hashed once while decoding, so this stays linear
+  // in the input, and keys that differ only late cannot all collide (a quadratic dedupe).
   if (const auto* a = v.as_array()) {
-    for (std::size_t i = 0; i < a->size() && i < 8; ++i) h = mix(h, hash_value((*a)[i]));
+    for (const auto& e : *a) h = mix(h, hash_value(e));
     return mix(h, a->size());
   }
   if (const auto* d = v.as_dictionary()) {
-    for (std::size_t i = 0; i < d->size() && i < 8; ++i) h = mix(h, hash_value((*d)[i].first));
+    for (const auto& [k, val] : *d) h = mix(mix(h, hash_value(k)), hash_value(val));
     return mix(h, d->size());
   }
   return h;

@@ -2,6 +2,7 @@
 // (variant3_decode.json) gives the engine's verdict, and the limits the engine lacks hold:
 // counts larger than the input, nesting, value counts, byte limits, truncation at every offset.
 #include <chrono>
+#include <unordered_set>
 
 #include "godot/variant_test_util.hpp"
 
@@ -212,6 +213,23 @@ TEST(GodotVariantDecode, DuplicateDictionaryKeysBehaveLikeTheEngine) {
   auto mixed = decode(*encode(dup, G3), G3);
   ASSERT_TRUE(mixed.ok());
   EXPECT_EQ(to_text(*mixed), "{1: null, 1.0: null, 0.0: 2}");
+}
+
+// Keys that differ only in their last element must not collide in the duplicate-key index
+// (that would make decoding quadratic: an 8 MB message could cost minutes).
+TEST(GodotVariantDecode, KeysThatDifferLateHashApart) {
+  Dictionary d;
+  std::unordered_set<std::size_t> hashes;
+  for (int k = 0; k < 5000; ++k) {
+    Array key(12, Variant::integer(0));
+    key.back() = Variant::integer(k);
+    hashes.insert(hash_value(Variant::array(key)));
+    d.emplace_back(Variant::array(std::move(key)), Variant{});
+  }
+  EXPECT_GE(hashes.size(), 4995u);
+  auto v = decode(*encode(Variant::dictionary(std::move(d)), G3), G3);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->as_dictionary()->size(), 5000u);
 }
 
 TEST(GodotVariantDecode, StringsAreCheckedUtf8AndEndAtNul) {
