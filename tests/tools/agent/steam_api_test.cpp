@@ -4,7 +4,11 @@
 // No sleeps: every wait runs the clients' callbacks until a condition holds or a deadline passes.
 #include "agent/steam_api.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -245,13 +249,20 @@ TEST(SteamApi, InitShapesAndIdentity) {
 
 TEST(SteamApi, InitFailuresKeepTheirShapes) {
   auto server = start_server();
-  // Nothing answers at this address: server unreachable.
-  std::string silent_addr;
-  {
-    auto probe = EmbeddedServer::Start({}, nullptr);
-    ASSERT_NE(probe, nullptr);
-    silent_addr = probe->address();
-  }  // stopped: its port no longer answers
+  // A socket that never answers, held open for the whole test: the server is unreachable.
+  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  const std::string silent_addr = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{silent};
   AgentConfig cfg = Player::config(*server, "carol");
   cfg.server = silent_addr;
   cfg.login_timeout_s = 0.5;
