@@ -14,6 +14,11 @@ constexpr std::size_t kZlibMaxPiece = UINT_MAX;
 // First output allocation of inflate_limited (unless the limit is smaller); grows by doubling.
 constexpr std::size_t kFirstChunk = 16u << 10;
 
+Error unsupported(const char* which) {
+  return make_error(Errc::unsupported, std::string("compression mode ") + which +
+                                           " is not supported by Kettle, only DEFLATE (1) and GZIP (3)");
+}
+
 // The engine's numbers for the two zlib modes: DEFLATE is a zlib stream (window bits 15),
 // GZIP the same deflate data in a gzip wrapper (15 + 16).
 Result<int> window_bits(CompressionMode mode) {
@@ -23,16 +28,14 @@ Result<int> window_bits(CompressionMode mode) {
     case CompressionMode::gzip:
       return 15 + 16;
     case CompressionMode::fastlz:
-      return make_error(Errc::unsupported,
-                        "compression mode FASTLZ (0) is not supported by Kettle, only DEFLATE (1) "
-                        "and GZIP (3)");
+      return unsupported("FASTLZ (0)");
     case CompressionMode::zstd:
-      return make_error(Errc::unsupported,
-                        "compression mode ZSTD (2) is not supported by Kettle, only DEFLATE (1) "
-                        "and GZIP (3)");
+      return unsupported("ZSTD (2)");
+    case CompressionMode::brotli:
+      return unsupported("BROTLI (4, Godot 4, decompress only)");
   }
-  return make_error(Errc::invalid_argument,
-                    "unknown compression mode " + std::to_string(static_cast<int>(mode)) + " (DEFLATE is 1, GZIP 3)");
+  return make_error(Errc::invalid_argument, "unknown compression mode " + std::to_string(static_cast<int>(mode)) +
+                                                " (Godot's modes are 0-4; Kettle implements DEFLATE 1 and GZIP 3)");
 }
 
 const char* mode_name(CompressionMode mode) { return mode == CompressionMode::gzip ? "GZIP" : "DEFLATE"; }
@@ -174,6 +177,16 @@ Status inflate_limited(std::span<const std::uint8_t> in, std::size_t limit, Comp
 
 }  // namespace detail
 
+namespace {
+
+// A small result would otherwise keep the first 16 KiB chunk for as long as the caller holds it;
+// big results are within 2x already (doubling), so they are never copied here.
+void trim(std::vector<std::uint8_t>& out) {
+  if (out.capacity() > out.size() * 2 + 4096) out.shrink_to_fit();
+}
+
+}  // namespace
+
 Result<std::vector<std::uint8_t>> decompress(std::span<const std::uint8_t> in, std::int64_t buffer_size,
                                              CompressionMode mode) {
   // The engine checks the size before anything else ("Decompression buffer size must be greater than zero").
@@ -193,6 +206,7 @@ Result<std::vector<std::uint8_t>> decompress(std::span<const std::uint8_t> in, s
     }
     return make_error(st.code(), "decompress: " + st.error().message);
   }
+  trim(out);
   return out;
 }
 
@@ -215,6 +229,7 @@ Result<std::vector<std::uint8_t>> decompress_dynamic(std::span<const std::uint8_
     }
     return make_error(st.code(), "decompress_dynamic: " + st.error().message);
   }
+  trim(out);
   return out;
 }
 

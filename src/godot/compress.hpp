@@ -13,7 +13,8 @@
 namespace kettle::godot {
 
 // Godot's File.COMPRESSION_* / FileAccess.COMPRESSION_* numbers (the same in 3.x and 4.x).
-enum class CompressionMode : int { fastlz = 0, deflate = 1, zstd = 2, gzip = 3 };
+// brotli (4) is Godot 4's, decompress only; Kettle implements deflate and gzip.
+enum class CompressionMode : int { fastlz = 0, deflate = 1, zstd = 2, gzip = 3, brotli = 4 };
 
 // decompress_dynamic() never returns more than this, whatever max_output_size says: Godot's
 // "-1 = no limit" would let a few hundred bytes from a peer expand into gigabytes.
@@ -24,8 +25,8 @@ inline constexpr std::size_t kMaxDecompressBuffer = 0x7fffffff;
 
 // compress(): empty input -> empty output (as the engine). gzip = zlib deflateInit2(level 6,
 // Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) with header 1f8b0800 00000000 0003; deflate = a zlib
-// stream (789c..., Adler-32), not raw deflate. fastlz and zstd: Errc::unsupported; a number that
-// is no mode at all: Errc::invalid_argument.
+// stream (789c..., Adler-32), not raw deflate. fastlz, zstd and brotli: Errc::unsupported; a
+// number that is no mode at all: Errc::invalid_argument.
 Result<std::vector<std::uint8_t>> compress(std::span<const std::uint8_t> in, CompressionMode mode);
 
 // Godot 3's decompress(buffer_size, mode). buffer_size <= 0: invalid_argument. A result larger
