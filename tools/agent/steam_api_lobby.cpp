@@ -15,6 +15,26 @@ Matchmaking* mm(ApiState& s, const Call& c) {
   return cl ? &cl->matchmaking() : nullptr;
 }
 
+// Metadata keys are 1-255 bytes and values 0-8191 (spec §3.4). The client refuses others too,
+// but silently; checking here gives the game the reason.
+std::string_view key_arg(Call& c, std::size_t i) {
+  const std::string_view key = c.text(i, "key");
+  if (c.ok() && (key.empty() || key.size() > static_cast<std::size_t>(k_nMaxLobbyKeyLength))) {
+    c.value_error("argument " + std::to_string(i + 1) + " (key) must be 1 to " + std::to_string(k_nMaxLobbyKeyLength) +
+                  " bytes of UTF-8, got " + std::to_string(key.size()));
+  }
+  return key;
+}
+
+std::string_view value_arg(Call& c, std::size_t i) {
+  const std::string_view value = c.text(i, "value");
+  if (c.ok() && value.size() >= static_cast<std::size_t>(k_cubChatMetadataMax)) {
+    c.value_error("argument " + std::to_string(i + 1) + " (value) must be at most " +
+                  std::to_string(k_cubChatMetadataMax - 1) + " bytes of UTF-8, got " + std::to_string(value.size()));
+  }
+  return value;
+}
+
 Variant create_lobby(ApiState& s, Call& c) {
   const int type = c.int_in(0, "lobby_type", k_ELobbyTypePrivate, k_ELobbyTypeInvisible);
   const int max_members = c.int_in(1, "max_members", 1, k_nMaxLobbyMembers, 2);
@@ -98,22 +118,22 @@ Variant set_type(ApiState& s, Call& c) {
 
 Variant set_data(ApiState& s, Call& c) {
   const SteamID lobby = c.lobby(0, "steam_lobby_id");
-  const std::string_view key = c.text(1, "key");
-  const std::string_view value = c.text(2, "value");
+  const std::string_view key = key_arg(c, 1);
+  const std::string_view value = value_arg(c, 2);
   auto* m = mm(s, c);
   return Variant::boolean(m && m->SetLobbyData(lobby, key, value));
 }
 
 Variant get_data(ApiState& s, Call& c) {
   const SteamID lobby = c.lobby(0, "steam_lobby_id");
-  const std::string_view key = c.text(1, "key");
+  const std::string_view key = key_arg(c, 1);
   auto* m = mm(s, c);
   return text_value(m ? m->GetLobbyData(lobby, key) : std::string());
 }
 
 Variant delete_data(ApiState& s, Call& c) {
   const SteamID lobby = c.lobby(0, "steam_lobby_id");
-  const std::string_view key = c.text(1, "key");
+  const std::string_view key = key_arg(c, 1);
   auto* m = mm(s, c);
   return Variant::boolean(m && m->DeleteLobbyData(lobby, key));
 }
@@ -134,10 +154,28 @@ Variant all_data(ApiState& s, Call& c) {
   return Variant::dictionary(std::move(out));
 }
 
+Variant data_count(ApiState& s, Call& c) {
+  const SteamID lobby = c.lobby(0, "steam_lobby_id");
+  auto* m = mm(s, c);
+  return Variant::integer(m ? m->GetLobbyDataCount(lobby) : 0);
+}
+
+// Older GodotSteam names; Kettle answers one entry of getAllLobbyData's shape, {} out of range.
+Variant data_by_index(ApiState& s, Call& c) {
+  const SteamID lobby = c.lobby(0, "steam_lobby_id");
+  const int index = c.int32(1, "index");
+  auto* m = mm(s, c);
+  std::string key, value;
+  if (m == nullptr || !m->GetLobbyDataByIndex(lobby, index, &key, &value)) return Variant::dictionary({});
+  return Variant::dictionary({{Variant::string("index"), Variant::integer(index)},
+                              {Variant::string("key"), text_value(key)},
+                              {Variant::string("value"), text_value(value)}});
+}
+
 Variant set_member_data(ApiState& s, Call& c) {
   const SteamID lobby = c.lobby(0, "steam_lobby_id");
-  const std::string_view key = c.text(1, "key");
-  const std::string_view value = c.text(2, "value");
+  const std::string_view key = key_arg(c, 1);
+  const std::string_view value = value_arg(c, 2);
   if (auto* m = mm(s, c)) m->SetLobbyMemberData(lobby, key, value);
   return {};
 }
@@ -145,7 +183,7 @@ Variant set_member_data(ApiState& s, Call& c) {
 Variant get_member_data(ApiState& s, Call& c) {
   const SteamID lobby = c.lobby(0, "steam_lobby_id");
   const SteamID user = c.user(1, "steam_id_user");
-  const std::string_view key = c.text(2, "key");
+  const std::string_view key = key_arg(c, 2);
   auto* m = mm(s, c);
   return text_value(m ? m->GetLobbyMemberData(lobby, user, key) : std::string());
 }
@@ -237,6 +275,8 @@ void add_lobby_functions(std::vector<Function>& t) {
   t.push_back({"getLobbyData", Failure::string, 2, true, get_data});
   t.push_back({"deleteLobbyData", Failure::boolean, 2, true, delete_data});
   t.push_back({"getAllLobbyData", Failure::dictionary, 1, true, all_data});
+  t.push_back({"getLobbyDataCount", Failure::integer, 1, true, data_count});
+  t.push_back({"getLobbyDataByIndex", Failure::dictionary, 2, true, data_by_index});
   t.push_back({"setLobbyMemberData", Failure::nil, 3, true, set_member_data});
   t.push_back({"getLobbyMemberData", Failure::string, 3, true, get_member_data});
   t.push_back({"requestLobbyData", Failure::boolean, 1, true, request_data});

@@ -390,6 +390,12 @@ TEST_F(Pair, LobbyCreateJoinDataChatLeave) {
     EXPECT_TRUE(*entry.find("value") == bob.ok("getLobbyData", {I(lobby), *entry.find("key")}));
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"mode", "name"}));
+  // The older per-index calls agree with it.
+  EXPECT_TRUE(bob.ok("getLobbyDataCount", {I(lobby)}) == I(2));
+  EXPECT_TRUE(bob.ok("getLobbyDataByIndex", {I(lobby), I(1)}) == (*d)[1].second);
+  const Variant past_end = bob.ok("getLobbyDataByIndex", {I(lobby), I(2)});
+  ASSERT_NE(past_end.as_dictionary(), nullptr);
+  EXPECT_TRUE(past_end.as_dictionary()->empty());
 
   // Member data: lobby_data_update(1, lobby, member) to everyone.
   const std::size_t before = alice.count("lobby_data_update");
