@@ -29,7 +29,10 @@ TEST(KettleBenchBinary, BadFlagsExitTwo) {
            {"--vs", "tcp"},
            {"--role", "sender", "--scenario", "p2p-bulk"},  // a player needs the server's address and key
            {"--scenario", "p2p-bulk", "--p2p-message-kb", "2048"},
-           {"--scenario", "lobbies", "--lobby-clients", "0"}}) {
+           {"--scenario", "lobbies", "--lobby-clients", "0"},
+           {"--scenario", "godot-rtt", "--godot-pings", "0"},
+           {"--scenario", "godot-rtt", "--godot-warmup", "-1"},
+           {"--scenario", "godot-rtt", "--role", "receiver"}}) {
     EXPECT_EQ(run(args).describe(), "exit 2") << args[0];
   }
 }
@@ -61,6 +64,35 @@ TEST(KettleBenchBinary, P2PWithoutAServerReportsEachRowAsFailed) {
     EXPECT_EQ(j.at("ok"), false);
     EXPECT_NE(j.at("error").get<std::string>().find("kettle-server"), std::string::npos) << j.dump();
     EXPECT_FALSE(j.contains("connect_p50_us"));
+  }
+}
+
+// godot-rtt checks its binaries and project before starting anything: a wrong --agent,
+// --godot or --godot-project is one failed JSON row naming the problem, exit status 1, fast.
+TEST(KettleBenchBinary, GodotRttWithAMissingBinaryOrProjectFailsFastAndSaysWhich) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"--agent", "/nonexistent/kettle-agent"}, "--agent /nonexistent/kettle-agent"},
+           {{"--agent", "/bin/sh", "--godot", "/nonexistent/godot3-server"}, "--godot /nonexistent/godot3-server"},
+           {{"--agent", "/bin/sh", "--godot", "/bin/sh", "--godot-project", "/nonexistent"}, "has no project.godot"}}) {
+    std::vector<std::string> args{"--scenario", "godot-rtt", "--json", "--timeout", "5"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto child = ChildProcess::spawn(KETTLE_BENCH_PATH, args);
+    ASSERT_TRUE(child.ok());
+    const Instant deadline = monotonic_now() + secs(30);
+    std::vector<nlohmann::json> lines;
+    while (auto line = child->read_line(deadline)) lines.push_back(nlohmann::json::parse(*line));
+    auto exit = child->wait(deadline);
+    ASSERT_TRUE(exit.ok());
+    EXPECT_EQ(exit->describe(), "exit 1") << c.says;
+    ASSERT_EQ(lines.size(), 1u) << c.says;
+    EXPECT_EQ(lines[0].at("scenario"), "godot-rtt");
+    EXPECT_EQ(lines[0].at("ok"), false);
+    EXPECT_NE(lines[0].at("error").get<std::string>().find(c.says), std::string::npos) << lines[0].dump();
+    EXPECT_FALSE(lines[0].contains("godot_rtt_p50_us"));
   }
 }
 

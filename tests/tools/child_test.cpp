@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace kettle::bench {
 namespace {
 
@@ -28,6 +30,30 @@ TEST(ChildProcess, DeadlinesKillAHungChild) {
   // A deadline already in the past: read_line and wait must give up, not block for 600 s.
   EXPECT_EQ(c->read_line(monotonic_now()).code(), Errc::timed_out);
   EXPECT_EQ(c->wait(monotonic_now()).code(), Errc::timed_out);
+}
+
+// The godot-rtt scenario configures each Godot instance (and through it its agent) this way.
+TEST(ChildProcess, ExtraEnvironmentIsAddedAndReplacesVariablesOfTheSameName) {
+  ASSERT_EQ(::setenv("KETTLE_CHILD_TEST_KEEP", "kept", 1), 0);
+  ASSERT_EQ(::setenv("KETTLE_CHILD_TEST_SWAP", "old", 1), 0);
+  auto c = ChildProcess::spawn(
+      "/bin/sh",
+      {"-c",
+       "echo \"$KETTLE_CHILD_TEST_KEEP $KETTLE_CHILD_TEST_SWAP $KETTLE_CHILD_TEST_NEW\"; env | grep -c "
+       "'^KETTLE_CHILD_TEST_SWAP='"},
+      false, {"KETTLE_CHILD_TEST_SWAP=new", "KETTLE_CHILD_TEST_NEW=added"});
+  ASSERT_TRUE(c) << c.error().to_string();
+  const Instant deadline = monotonic_now() + secs(30);
+  auto values = c->read_line(deadline);
+  auto count = c->read_line(deadline);
+  ASSERT_TRUE(values && count);
+  EXPECT_EQ(*values, "kept new added");
+  EXPECT_EQ(*count, "1") << "the replaced variable appears once";
+  auto exit = c->wait(deadline);
+  ASSERT_TRUE(exit);
+  EXPECT_TRUE(exit->exited_ok());
+  ::unsetenv("KETTLE_CHILD_TEST_KEEP");
+  ::unsetenv("KETTLE_CHILD_TEST_SWAP");
 }
 
 TEST(ChildProcess, MissingBinaryExitsWith127) {

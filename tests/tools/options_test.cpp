@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,41 @@ TEST(Options, LobbiesIsOptInWithItsOwnKnobs) {
   EXPECT_EQ(r.options->lobby_concurrency, 6);
   EXPECT_EQ(r.options->lobby_threads, 2);
   EXPECT_DOUBLE_EQ(r.options->duration_s, 0.5);
+}
+
+TEST(Options, GodotRttIsOptInWithItsOwnKnobsAndNoRole) {
+  const auto d = parse({});
+  ASSERT_TRUE(d.options) << d.message;
+  EXPECT_EQ(std::count(d.options->scenarios.begin(), d.options->scenarios.end(), Scenario::godot_rtt), 0)
+      << "it needs Godot and takes a while: not in the default run";
+  const auto r = parse({"--scenario", "godot-rtt", "--godot-pings", "50", "--godot-warmup", "0", "--agent", "/a/agent",
+                        "--godot", "/g/godot3-server", "--godot-project", "/p"});
+  ASSERT_TRUE(r.options) << r.message;
+  EXPECT_EQ(r.options->scenarios, std::vector<Scenario>{Scenario::godot_rtt});
+  EXPECT_EQ(r.options->godot_pings, 50);
+  EXPECT_EQ(r.options->godot_warmup, 0);
+  EXPECT_EQ(r.options->agent_path, "/a/agent");
+  EXPECT_EQ(r.options->godot_path, "/g/godot3-server");
+  EXPECT_EQ(r.options->godot_project, "/p");
+  EXPECT_EQ(parse({"--scenario", "godot-rtt"}).options->godot_pings, 2000);
+  EXPECT_EQ(parse({"--scenario", "godot-rtt"}).options->godot_warmup, 100);
+  EXPECT_FALSE(has_enet(Scenario::godot_rtt));
+  EXPECT_FALSE(is_p2p(Scenario::godot_rtt));
+  EXPECT_EQ(scenario_name(Scenario::godot_rtt), "godot-rtt");
+  EXPECT_EQ(scenario_message_size(Scenario::godot_rtt), 64u);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--scenario", "godot-rtt", "--godot-pings", "0"},
+           {"--scenario", "godot-rtt", "--godot-pings", "-5"},
+           {"--scenario", "godot-rtt", "--godot-pings", "many"},
+           {"--scenario", "godot-rtt", "--godot-warmup", "-1"},
+           {"--scenario", "godot-rtt", "--agent"},
+           {"--scenario", "godot-rtt", "--role", "sender", "--connect", "127.0.0.1:1"}}) {
+    const auto bad = parse(args);
+    EXPECT_FALSE(bad.options) << args[2];
+    EXPECT_EQ(bad.exit_code, 2) << args[2];
+  }
+  EXPECT_NE(parse({"--scenario", "godot-rtt", "--role", "receiver"}).message.find("godot-rtt has no --role"),
+            std::string::npos);
 }
 
 TEST(Options, P2PChildArgsParseBackToThePlayerRole) {

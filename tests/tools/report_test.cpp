@@ -187,6 +187,42 @@ TEST(Report, P2PConnectRowsCarryTheirPathAndLatency) {
   EXPECT_EQ(t.find(" ratio "), std::string::npos) << "no ENet counterpart, no ratio row";
 }
 
+TEST(Report, GodotRttNamesBothSidesAndTheAgentHop) {
+  Figures f;
+  f.scenario = Scenario::godot_rtt;
+  f.rtt_p50_us = 700;
+  f.rtt_p99_us = 1500;
+  f.cpp_rtt_p50_us = 260;
+  f.cpp_rtt_p99_us = 900;
+  f.pings_lost = 2;
+  ASSERT_TRUE(agent_hop_added_us(f));
+  EXPECT_DOUBLE_EQ(*agent_hop_added_us(f), 110.0);  // (700 - 260) / 4
+  auto j = figures_json(f);
+  EXPECT_DOUBLE_EQ(j.at("godot_rtt_p50_us").get<double>(), 700);
+  EXPECT_DOUBLE_EQ(j.at("godot_rtt_p99_us").get<double>(), 1500);
+  EXPECT_DOUBLE_EQ(j.at("cpp_rtt_p50_us").get<double>(), 260);
+  EXPECT_DOUBLE_EQ(j.at("cpp_rtt_p99_us").get<double>(), 900);
+  EXPECT_DOUBLE_EQ(j.at("rtt_p50_diff_us").get<double>(), 440);
+  EXPECT_DOUBLE_EQ(j.at("agent_hop_added_us_p50").get<double>(), 110);
+  EXPECT_EQ(j.at("agent_hop_goal_met"), false);
+  EXPECT_EQ(j.at("pings_lost"), 2);
+  EXPECT_FALSE(j.contains("rtt_p50_us")) << "the generic key would not say which side";
+  std::string t = format_table({f});
+  EXPECT_NE(t.find("godot-rtt/cpp"), std::string::npos) << t;
+  EXPECT_NE(t.find("110.0"), std::string::npos) << t;
+  EXPECT_NE(t.find("NOT met"), std::string::npos) << t;
+
+  f.rtt_p50_us = 500;  // (500 - 260) / 4 = 60
+  EXPECT_EQ(figures_json(f).at("agent_hop_goal_met"), true);
+  EXPECT_NE(format_table({f}).find(": met"), std::string::npos);
+
+  f.error = "godot3-server not found";  // a failed run claims nothing
+  j = figures_json(f);
+  EXPECT_FALSE(agent_hop_added_us(f));
+  EXPECT_FALSE(j.contains("agent_hop_added_us_p50"));
+  EXPECT_TRUE(j.at("agent_hop_goal_met").is_null());
+}
+
 TEST(Report, RelayCostComparesCpuPerMegabyteWithAndWithoutTheServer) {
   const Figures direct = p2p_bulk(Scenario::p2p_bulk, 2.0, 0.0);
   const Figures relay = p2p_bulk(Scenario::p2p_relay_bulk, 2.2, 0.4);

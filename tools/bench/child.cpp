@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -42,8 +43,8 @@ std::string ExitInfo::describe() const {
   return fmt::format("wait status {}", status);
 }
 
-Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args,
-                                         bool stdin_pipe) {
+Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vector<std::string>& args, bool stdin_pipe,
+                                         const std::vector<std::string>& extra_env) {
   // Everything the child touches is built before fork: only async-signal-safe calls after it.
   std::vector<std::string> storage;
   storage.reserve(args.size() + 1);
@@ -52,6 +53,17 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vec
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_storage(extra_env);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    const auto name = var.substr(0, var.find('=') + 1);
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(),
+                                      [&](const std::string& x) { return std::string_view(x).starts_with(name); });
+    if (!replaced) env_storage.emplace_back(var);
+  }
+  std::vector<char*> envp;
+  for (auto& s : env_storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("pipe2");
@@ -91,7 +103,7 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& path, const std::vec
     if (::getppid() != parent) ::_exit(127);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(devnull, STDIN_FILENO);
-    ::execv(path.c_str(), argv.data());
+    ::execve(path.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(pipe_fds[1]);

@@ -27,9 +27,10 @@ struct ExitInfo {
 class ChildProcess {
  public:
   // Starts `path` with `args` (argv[0] is `path`). stdin is /dev/null (or a pipe written by
-  // write_line when `stdin_pipe`), stderr is inherited.
+  // write_line when `stdin_pipe`), stderr is inherited. The environment is this process's plus
+  // `extra_env` ("NAME=VALUE" entries, which replace variables of the same name).
   static Result<ChildProcess> spawn(const std::string& path, const std::vector<std::string>& args,
-                                    bool stdin_pipe = false);
+                                    bool stdin_pipe = false, const std::vector<std::string>& extra_env = {});
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;

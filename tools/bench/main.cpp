@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench/child.hpp"
+#include "bench/godot_rtt.hpp"
 #include "bench/lobbies.hpp"
 #include "bench/login.hpp"
 #include "bench/options.hpp"
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
         figs.push_back(run_login(o, paths.server));
       } else if (s == Scenario::lobbies) {
         figs.push_back(run_lobbies(o, paths.server));
+      } else if (s == Scenario::godot_rtt) {
+        figs.push_back(run_godot_rtt(o, paths));
       } else if (is_p2p(s)) {
         figs = run_p2p(o, s, paths);
       } else {

@@ -18,7 +18,8 @@ const std::map<std::string, Scenario> kScenarios{{"bulk", Scenario::bulk},
                                                  {"p2p-relay-bulk", Scenario::p2p_relay_bulk},
                                                  {"p2p-relay-small", Scenario::p2p_relay_small},
                                                  {"p2p-connect", Scenario::p2p_connect},
-                                                 {"lobbies", Scenario::lobbies}};
+                                                 {"lobbies", Scenario::lobbies},
+                                                 {"godot-rtt", Scenario::godot_rtt}};
 const std::map<std::string, Impl> kImpls{{"kettle", Impl::kettle}, {"enet", Impl::enet}};
 const std::map<std::string, Role> kRoles{{"sender", Role::sender}, {"receiver", Role::receiver}};
 
@@ -55,6 +56,8 @@ std::string_view scenario_name(Scenario s) noexcept {
       return "p2p-connect";
     case Scenario::lobbies:
       return "lobbies";
+    case Scenario::godot_rtt:
+      return "godot-rtt";
   }
   return "?";
 }
@@ -64,7 +67,9 @@ bool is_p2p(Scenario s) noexcept {
          s == Scenario::p2p_connect;
 }
 
-bool has_enet(Scenario s) noexcept { return s != Scenario::login && s != Scenario::lobbies && !is_p2p(s); }
+bool has_enet(Scenario s) noexcept {
+  return s != Scenario::login && s != Scenario::lobbies && s != Scenario::godot_rtt && !is_p2p(s);
+}
 
 std::string_view impl_name(Impl i) noexcept { return i == Impl::kettle ? "kettle" : "enet"; }
 
@@ -98,6 +103,8 @@ std::size_t scenario_message_size(Scenario s) noexcept {
       return 0;  // --p2p-message-kb
     case Scenario::p2p_relay_small:
       return kP2PSmallMessageSize;
+    case Scenario::godot_rtt:
+      return kPingMessageSize;
   }
   return 0;
 }
@@ -116,10 +123,10 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
       "kettle-bench"};
   app.add_option("--scenario", scenarios,
                  "bulk | small | pingpong | loss | login | lobbies | p2p-bulk | p2p-relay-bulk | p2p-relay-small | "
-                 "p2p-connect (repeatable; default all but login, lobbies and p2p-relay-small; login, lobbies and "
-                 "p2p-* run kettle-server and have no ENet counterpart)")
+                 "p2p-connect | godot-rtt (repeatable; default all but login, lobbies, p2p-relay-small and godot-rtt; "
+                 "login, lobbies, p2p-* and godot-rtt run kettle-server and have no ENet counterpart)")
       ->check(CLI::IsMember({"bulk", "small", "pingpong", "loss", "login", "lobbies", "p2p-bulk", "p2p-relay-bulk",
-                             "p2p-relay-small", "p2p-connect"}));
+                             "p2p-relay-small", "p2p-connect", "godot-rtt"}));
   app.add_option("--impl", impl, "implementation to run: kettle | enet")
       ->check(CLI::IsMember({"kettle", "enet"}))
       ->capture_default_str();
@@ -187,6 +194,20 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
   app.add_option("--p2p-sessions", o.p2p_sessions, "p2p-connect: sessions timed per path (direct, relay)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--godot-pings", o.godot_pings,
+                 "godot-rtt: timed 64-byte unreliable round trips, between the Godot instances and between the C++ "
+                 "clients")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--godot-warmup", o.godot_warmup, "godot-rtt: untimed round trips before the timed ones")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--agent", o.agent_path,
+                 "godot-rtt: kettle-agent binary (default: the one built with kettle-bench, else PATH)");
+  app.add_option("--godot", o.godot_path, "godot-rtt: headless Godot 3 binary (default: godot3-server on PATH)");
+  app.add_option("--godot-project", o.godot_project,
+                 "godot-rtt: the benchmark's Godot project, with addons/kettle (default: tools/bench/godot of the "
+                 "source tree kettle-bench was built from)");
   app.add_option("--server", o.server_path,
                  "kettle-server binary for login and p2p-* (default: the one built with kettle-bench)");
   app.add_option("--proxy", o.proxy_path, "kettle-proxy binary (default: the one built with kettle-bench)");
@@ -218,7 +239,8 @@ ParseOutcome parse_args(int argc, const char* const* argv) {
     o.role = kRoles.at(role);
     if (o.scenarios.size() != 1) return usage_error("--role needs exactly one --scenario");
     if (!vs.empty()) return usage_error("--role runs one implementation; --vs is not allowed");
-    if (o.scenarios[0] == Scenario::login || o.scenarios[0] == Scenario::lobbies)
+    if (o.scenarios[0] == Scenario::login || o.scenarios[0] == Scenario::lobbies ||
+        o.scenarios[0] == Scenario::godot_rtt)
       return usage_error(std::string(scenario_name(o.scenarios[0])) + " has no --role");
     if (is_p2p(o.scenarios[0])) {
       if (o.scenarios[0] == Scenario::p2p_connect) return usage_error("p2p-connect has no --role");

@@ -21,7 +21,8 @@ enum class Scenario {
   p2p_relay_bulk,
   p2p_relay_small,
   p2p_connect,
-  lobbies
+  lobbies,
+  godot_rtt
 };
 enum class Impl { kettle, enet };
 enum class Role { none, sender, receiver };
@@ -64,6 +65,11 @@ struct Options {
   std::size_t p2p_mib = 64;               // p2p-bulk, p2p-relay-bulk: MiB sent
   std::size_t p2p_message_kb = 256;       // p2p-bulk, p2p-relay-bulk: KiB per reliable message
   int p2p_sessions = 20;                  // p2p-connect: sessions timed per path
+  std::string agent_path;                 // godot-rtt: kettle-agent (default: built alongside / PATH)
+  std::string godot_path;                 // godot-rtt: Godot 3 binary (default: godot3-server on PATH)
+  std::string godot_project;              // godot-rtt: the bench project (default: tools/bench/godot)
+  int godot_pings = 2000;                 // godot-rtt: timed round trips (each side: Godot and C++)
+  int godot_warmup = 100;                 // godot-rtt: untimed round trips first
   bool verbose = false;                   // children print progress on stderr
 
   // Child-only (hidden) options.

@@ -23,9 +23,11 @@ struct Figures {
   double elapsed_s = 0;
   std::optional<double> goodput_MBps;  // bulk, small, loss
   std::optional<double> msgs_per_s;    // small (and bulk/loss for reference)
-  std::optional<double> rtt_p50_us;    // pingpong
+  std::optional<double> rtt_p50_us;    // pingpong; godot-rtt: between the two Godot instances
   std::optional<double> rtt_p99_us;
-  std::uint64_t pings_lost = 0;        // pingpong round trips that timed out
+  std::uint64_t pings_lost = 0;          // pingpong, godot-rtt round trips that timed out
+  std::optional<double> cpp_rtt_p50_us;  // godot-rtt: the same round trip between two C++ clients
+  std::optional<double> cpp_rtt_p99_us;
   std::optional<double> logins_per_s;  // login: completed logins / elapsed
   std::optional<double> login_p50_us;  // login: connect() to LoginOk
   std::optional<double> login_p99_us;
@@ -55,6 +57,14 @@ struct RelayCost {
 };
 std::optional<RelayCost> relay_vs_direct(const Figures& direct, const Figures& relay);
 nlohmann::json relay_cost_json(std::optional<RelayCost> cost);
+
+// godot-rtt's goal: each of the four kettle-agent hops of a round trip (the game's send into
+// its agent, the agent's push to the game, on both sides) adds less than this at p50.
+inline constexpr double kAgentHopGoalUs = 100.0;
+
+// godot-rtt: (Godot p50 - C++ p50) / 4, the latency one agent hop adds. Empty unless the run
+// verified and has both figures.
+std::optional<double> agent_hop_added_us(const Figures& f);
 
 // Kettle relative to ENet, oriented so that > 1 means Kettle is better: goodput or msgs/s
 // ratio kettle/enet; pingpong enet_p50 / kettle_p50. Empty if either run lacks the figure.
