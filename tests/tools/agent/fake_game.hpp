@@ -1,6 +1,7 @@
 // The game's side of docs/protocol.md §16 in C++, as Steam.gd does it in GDScript: hello,
 // WELCOME, CALL with callbacks served in between, SEND over UDP, packets queued per channel.
-// Real loopback sockets against a real Agent.
+// Real loopback sockets against a real Agent. Speaks either Variant dialect (3.x by default, as
+// godot/addons/kettle/Steam.gd; 4.x as godot/addons/kettle/godot4/Steam.gd).
 #pragma once
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,8 +42,15 @@ class FakeGame {
   std::function<void(const std::string& signal, const Array& args)> on_signal;
   std::vector<std::string> errors;  // REPLY error texts
   std::map<int, std::deque<GamePacket>> packets;
+  // Sees the Variant bytes of every message from the agent (TCP frame body, or datagram after
+  // the tag) before it is decoded, to check what the agent writes in this game's dialect.
+  std::function<void(std::span<const std::uint8_t> variant, bool via_tcp)> on_raw;
+  int undecodable = 0;  // messages from the agent that did not decode as an Array in this dialect
 
+  explicit FakeGame(godot::Dialect dialect = godot::Dialect::godot3) : dialect_(dialect) {}
   ~FakeGame() { close(); }
+  FakeGame(const FakeGame&) = delete;
+  FakeGame& operator=(const FakeGame&) = delete;
 
   // Connects and sends `hello`; true once WELCOME arrived (false if the agent hung up).
   bool connect(std::uint16_t tcp_port, std::uint16_t udp_port, const std::vector<std::uint8_t>& hello) {
@@ -63,6 +72,7 @@ class FakeGame {
     return true;
   }
 
+  // The hello of a game speaking `dialect` (the FakeGame itself speaks the dialect it was made with).
   static std::vector<std::uint8_t> hello_for(const Token& token, std::uint8_t dialect = 3) {
     std::vector<std::uint8_t> h{'K', 'T', 'L', 'A', kProtocolVersion, dialect, 0, 0};
     h.insert(h.end(), token.begin(), token.end());
@@ -135,7 +145,7 @@ class FakeGame {
     return m;
   }
   void send_tcp(Array payload) {
-    auto body = *godot::encode(Variant::array(header(std::move(payload), true)), godot::Dialect::godot3);
+    auto body = *godot::encode(Variant::array(header(std::move(payload), true)), dialect_);
     const auto n = static_cast<std::uint32_t>(body.size());
     std::vector<std::uint8_t> frame{static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
                                     static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
@@ -143,7 +153,7 @@ class FakeGame {
     ::send(tcp_, frame.data(), frame.size(), MSG_NOSIGNAL);
   }
   void send_udp(Array payload) {
-    auto body = *godot::encode(Variant::array(header(std::move(payload), false)), godot::Dialect::godot3);
+    auto body = *godot::encode(Variant::array(header(std::move(payload), false)), dialect_);
     std::vector<std::uint8_t> d = tag_;
     d.insert(d.end(), body.begin(), body.end());
     ::send(udp_, d.data(), d.size(), 0);
@@ -173,16 +183,28 @@ class FakeGame {
       const std::uint32_t len =
           stream_[0] | stream_[1] << 8 | stream_[2] << 16 | static_cast<std::uint32_t>(stream_[3]) << 24;
       if (stream_.size() < 4 + len) break;
-      auto v = godot::decode(std::span(stream_).subspan(4, len), godot::Dialect::godot3);
+      const auto body = std::span<const std::uint8_t>(stream_).subspan(4, len);
+      if (on_raw) on_raw(body, true);
+      auto v = godot::decode(body, dialect_);
       stream_.erase(stream_.begin(), stream_.begin() + 4 + len);
+      if (!v || v->as_array() == nullptr || v->as_array()->size() < 3) {
+        ++undecodable;
+        closed_ = true;  // a lost TCP message would stall the order forever: give up on the link
+        break;
+      }
       const Array& a = *v->as_array();
       in_.add(static_cast<std::uint64_t>(*a[1].as_int()), static_cast<std::uint64_t>(*a[2].as_int()), true, a);
     }
     for (;;) {
       const ssize_t n = ::recv(udp_, buf, sizeof buf, MSG_DONTWAIT);
       if (n < static_cast<ssize_t>(kTagBytes)) break;
-      auto v = godot::decode(std::span<const std::uint8_t>(buf + kTagBytes, static_cast<std::size_t>(n) - kTagBytes),
-                             godot::Dialect::godot3);
+      const auto body = std::span<const std::uint8_t>(buf + kTagBytes, static_cast<std::size_t>(n) - kTagBytes);
+      if (on_raw) on_raw(body, false);
+      auto v = godot::decode(body, dialect_);
+      if (!v || v->as_array() == nullptr || v->as_array()->size() < 3) {
+        ++undecodable;
+        continue;
+      }
       Array a = *v->as_array();
       if (*a[0].as_int() == kPacket) a.push_back(Variant::boolean(true));
       in_.add(static_cast<std::uint64_t>(*a[1].as_int()), static_cast<std::uint64_t>(*a[2].as_int()), false, a);
@@ -199,6 +221,7 @@ class FakeGame {
   }
   std::optional<Array> read_tcp_message(std::chrono::milliseconds wait) { return next_message(wait); }
 
+  godot::Dialect dialect_;
   int tcp_ = -1;
   int udp_ = -1;
   std::vector<std::uint8_t> tag_;
