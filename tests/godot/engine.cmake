@@ -63,3 +63,17 @@ if(TARGET kettle-agent AND TARGET kettle-server)
     set_tests_properties(godot_engine.demo_smoke.${_kettle_demo_join} PROPERTIES TIMEOUT 180 LABELS godot)
   endforeach()
 endif()
+
+# --- bad input from GDScript and garbage on the agent's ports (issue 7, acceptance 2) ------------
+# bad_input.sh: one headless Godot 3 with the real addon and kettle-agent against kettle-server
+# --dev calls the Steam API before init and with wrong types, bad sizes, channels, Steam IDs, lobby
+# keys and chat messages (bad_input.gd); each must give its documented failure value and print its
+# error. Meanwhile agent_garbage.py throws garbage at the agent's sockets; a second run puts
+# garbage on the agent's TCP port before the game connects (agent_prelude.py).
+if(TARGET kettle-agent AND TARGET kettle-server AND Python3_Interpreter_FOUND)
+  add_test(NAME godot_engine.steam_bad_input
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine/bad_input.sh $<TARGET_FILE:kettle-server>
+                   $<TARGET_FILE:kettle-agent> ${CMAKE_CURRENT_SOURCE_DIR}/engine/game)
+  set_tests_properties(godot_engine.steam_bad_input PROPERTIES TIMEOUT 300 LABELS godot)
+endif()
+# --- end bad input ---------------------------------------------------------------------------------
