@@ -73,8 +73,17 @@ RENAMED = {
 }
 # Private helpers only the 4.x script needs.
 EXTRA_4X = {"Steam.gd": {"_set_auto_callbacks"}}
-# Constants whose value must differ.
-VALUE_4X = {"agent_link.gd": {"DIALECT": "4"}}
+# Constants whose value must differ: the dialect, and the names of typeof()'s ids (Godot 4.3's table).
+TYPE_NAMES_4X = ["null", "bool", "int", "float", "String", "Vector2", "Vector2i", "Rect2", "Rect2i", "Vector3", "Vector3i",
+                 "Transform2D", "Vector4", "Vector4i", "Plane", "Quaternion", "AABB", "Basis", "Transform3D",
+                 "Projection", "Color", "StringName", "NodePath", "RID", "Object", "Callable", "Signal", "Dictionary",
+                 "Array", "PackedByteArray", "PackedInt32Array", "PackedInt64Array", "PackedFloat32Array",
+                 "PackedFloat64Array", "PackedStringArray", "PackedVector2Array", "PackedVector3Array",
+                 "PackedColorArray", "PackedVector4Array"]
+VALUE_4X = {
+    "agent_link.gd": {"DIALECT": "4"},
+    "Steam.gd": {"_TYPE_NAMES": "[" + ", ".join('"%s"' % n for n in TYPE_NAMES_4X) + "]"},
+}
 
 FILES = ["Steam.gd", "agent_link.gd", "plugin.gd"]
 
@@ -335,7 +344,7 @@ def check_pair(name, text3, text4):
 
 
 def strip_comment_value(v):
-    return v.strip()
+    return re.sub(r"\s+", "", v)
 
 
 def check_idioms(name, lines, text, problems):
@@ -422,6 +431,7 @@ MUTATIONS = [
      "func isSubscribedApp(app_id) -> bool:\n\treturn _c(\"isSubscribedApp\", [app_id], false)\n",
      "func isSubscribedApp(app_id) -> bool:\n\treturn _c(\"isSubscribedApp\", [app_id], false)\n\n\n"
      "func isSubscribed() -> bool:\n\treturn _c(\"isSubscribed\", [], false)\n", "parity"),
+    ("a 3.x type name in _TYPE_NAMES", "Steam.gd", '"Vector2", "Vector2i", "Rect2"', '"Vector2", "Rect2"', "parity"),
     ("dialect 3 in the hello", "agent_link.gd", "const DIALECT = 4", "const DIALECT = 3", "parity"),
     ("get_status() without poll()", "agent_link.gd", "(FIN with nothing left to read).\n\t_tcp.poll()\n",
      "(FIN with nothing left to read).\n", "idioms"),

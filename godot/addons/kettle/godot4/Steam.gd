@@ -11,7 +11,8 @@
 # identity, P2P networking, lobbies, no-op stubs, the link to the agent. The GodotSteam surface
 # (names, parameters, defaults, return shapes, constant values) is identical (spec p2p-api.md
 # §0.1); only engine APIs differ: typed signals, PackedByteArray, FileAccess, path_join, slice()
-# with an exclusive end, process_mode, and process_frame in place of _process.
+# with an exclusive end, process_mode, process_frame in place of _process, and the 4.x type names
+# in _TYPE_NAMES (the ids of typeof()).
 # tests/godot/godot4_check.py keeps the two in step.
 extends Node
 
@@ -124,6 +125,13 @@ const AGENT_START_TIMEOUT_MS = 15000
 const CALL_TIMEOUT_MS = 30000  # silence from the agent while a call waits: it is declared gone
 const INIT_TIMEOUT_MS = 60000  # steamInit waits for the login, which has its own timeout
 const DEFAULT_APP_ID = 480
+const _MAX_ARG_NESTING = 32  # Arrays/Dictionaries inside an argument; the agent decodes 64 levels
+# Type names for error texts, indexed by typeof() (Godot 4.x type ids).
+const _TYPE_NAMES = ["null", "bool", "int", "float", "String", "Vector2", "Vector2i", "Rect2", "Rect2i", "Vector3",
+		"Vector3i", "Transform2D", "Vector4", "Vector4i", "Plane", "Quaternion", "AABB", "Basis", "Transform3D",
+		"Projection", "Color", "StringName", "NodePath", "RID", "Object", "Callable", "Signal", "Dictionary", "Array",
+		"PackedByteArray", "PackedInt32Array", "PackedInt64Array", "PackedFloat32Array", "PackedFloat64Array",
+		"PackedStringArray", "PackedVector2Array", "PackedVector3Array", "PackedColorArray", "PackedVector4Array"]
 
 var _link = null  # AgentLink while an agent runs
 var _initialized := false
@@ -240,23 +248,36 @@ func sendP2PPacket(remote_steam_id, data, send_type, channel = 0) -> bool:
 	if typeof(data) == TYPE_ARRAY:
 		data = PackedByteArray(data)
 	if id == null or type == null or ch == null or typeof(data) != TYPE_PACKED_BYTE_ARRAY:
-		push_error("Steam.sendP2PPacket: expects (remote_steam_id: int, data: PackedByteArray, send_type: int, channel: int = 0)")
+		push_error("Steam.sendP2PPacket: expects (remote_steam_id: int, data: PackedByteArray, send_type: int, channel: int = 0), got (%s)" % _type_names([remote_steam_id, data, send_type, channel]))
 		return false
-	if not _is_user_id(id) or type < 0 or type > 3 or ch < 0 or ch > 255 or data.size() == 0:
+	# The agent's checks and texts (spec §2.6), made here because unreliable sends never wait
+	# for the agent's answer and huge reliable ones should not travel to be refused.
+	var why := ""
+	var limit: int = MAX_UNRELIABLE_SIZE if type <= P2P_SEND_UNRELIABLE_NO_DELAY else MAX_RELIABLE_SIZE
+	if not _is_user_id(id):
+		why = "argument 1 (remote_steam_id) is not a user's Steam ID: %d" % id
+	elif type < 0 or type > 3:
+		why = "argument 3 (send_type) must be 0 to 3, got %d" % type
+	elif ch < 0 or ch > 255:
+		why = "argument 4 (channel) must be 0 to 255, got %d" % ch
+	elif data.size() == 0:
+		why = "argument 2 (data) is empty (packets are 1 byte or more)"
+	elif data.size() > limit:
+		why = "argument 2 (data) is %d bytes, more than send type %d allows (%d)" % [data.size(), type, limit]
+	if why != "":
+		push_error("Steam.sendP2PPacket: " + why)
 		return false
 	if type <= P2P_SEND_UNRELIABLE_NO_DELAY:
-		if data.size() > MAX_UNRELIABLE_SIZE:
-			return false
 		# Fire and forget over UDP; the return value follows from the argument rules alone.
 		return _link.send_udp(AgentLink.KIND_SEND, [id, data, type, ch])
-	if data.size() > MAX_RELIABLE_SIZE:
-		return false
 	return _as_bool(_call("sendP2PPacket", [id, data, type, ch], false))
 
 
 func getAvailableP2PPacketSize(channel = 0) -> int:
-	var ch = _int_arg(channel)
-	if not _require_init("getAvailableP2PPacketSize") or ch == null or ch < 0 or ch > 255:
+	if not _require_init("getAvailableP2PPacketSize"):
+		return 0
+	var ch = _channel_arg("getAvailableP2PPacketSize", 1, channel)
+	if ch == null:
 		return 0
 	_pump()
 	var q = _queues.get(ch)
@@ -266,9 +287,17 @@ func getAvailableP2PPacketSize(channel = 0) -> int:
 
 
 func readP2PPacket(packet_size, channel = 0) -> Dictionary:
+	if not _require_init("readP2PPacket"):
+		return {}
 	var size = _int_arg(packet_size)
-	var ch = _int_arg(channel)
-	if not _require_init("readP2PPacket") or size == null or ch == null or size <= 0 or ch < 0 or ch > 255:
+	if size == null:
+		push_error("Steam.readP2PPacket: argument 1 (packet_size) must be int, got %s" % _type_name(packet_size))
+		return {}
+	if size <= 0:
+		push_error("Steam.readP2PPacket: argument 1 (packet_size) must be 1 or more, got %d" % size)
+		return {}
+	var ch = _channel_arg("readP2PPacket", 2, channel)
+	if ch == null:
 		return {}
 	_pump()
 	var q = _queues.get(ch)
@@ -658,7 +687,18 @@ func _require_init(name: String) -> bool:
 # While waiting for the REPLY it handles everything the agent sent before it, in order:
 # packets are queued, callbacks emitted (their handlers may call back in here).
 func _call(name: String, args: Array, fail, timeout_ms: int = CALL_TIMEOUT_MS):
-	if _link == null or not _link.send_tcp(AgentLink.KIND_CALL, [name, args]):
+	if _link == null:
+		_report_dead()
+		return fail
+	# Arguments nested deeper than the agent decodes would make it drop the link as broken.
+	for i in range(args.size()):
+		if _nesting(args[i], _MAX_ARG_NESTING) > _MAX_ARG_NESTING:
+			push_error("Steam.%s: argument %d is nested more than %d levels deep" % [name, i + 1, _MAX_ARG_NESTING])
+			return fail
+	if not _link.send_tcp(AgentLink.KIND_CALL, [name, args]):
+		if not _link.is_dead():  # refused before sending (too large); the link is fine
+			push_error("Steam.%s: %s" % [name, _link.refused()])
+			return fail
 		_report_dead()
 		return fail
 	while true:
@@ -749,6 +789,44 @@ func _stub(name: String) -> void:
 	if not _warned.has(name):
 		_warned[name] = true
 		push_warning("Steam.%s: Kettle has no counterpart (no overlay, stats or achievements); it does nothing and returns GodotSteam's failure value" % name)
+
+
+# A channel argument (0-255, spec §2.3), or null after printing what is wrong with it.
+static func _channel_arg(name: String, position: int, channel):
+	var ch = _int_arg(channel)
+	if ch == null:
+		push_error("Steam.%s: argument %d (channel) must be int, got %s" % [name, position, _type_name(channel)])
+	elif ch < 0 or ch > 255:
+		push_error("Steam.%s: argument %d (channel) must be 0 to 255, got %d" % [name, position, ch])
+		ch = null
+	return ch
+
+
+# How deep `v` nests Arrays and Dictionaries (0 for a plain value); stops counting past `limit`.
+static func _nesting(v, limit: int) -> int:
+	var t := typeof(v)
+	if t != TYPE_ARRAY and t != TYPE_DICTIONARY:
+		return 0
+	if limit < 0:
+		return 1
+	var deepest := 0
+	for e in (v if t == TYPE_ARRAY else v.keys() + v.values()):
+		deepest = maxi(deepest, _nesting(e, limit - 1))
+	return deepest + 1
+
+
+static func _type_name(v) -> String:
+	var t := typeof(v)
+	if t == TYPE_FLOAT:
+		return "float %s" % v
+	return _TYPE_NAMES[t] if t < _TYPE_NAMES.size() else "type %d" % t
+
+
+static func _type_names(values: Array) -> String:
+	var names := PackedStringArray()
+	for v in values:
+		names.append(_type_name(v))
+	return ", ".join(names)
 
 
 # GodotSteam's native functions take ints; GDScript callers sometimes pass integral floats.

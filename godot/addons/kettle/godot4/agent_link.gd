@@ -31,6 +31,7 @@ var _udp: PacketPeerUDP = null
 var _tag := PackedByteArray()
 var _error := ""  # non-empty once the link is unusable: why
 var _pid := -1
+var _refused := ""
 
 # Outgoing bookkeeping: every message gets the next seq; tcp_before counts TCP messages sent.
 var _send_seq := 0
@@ -54,6 +55,11 @@ func error() -> String:
 
 func pid() -> int:
 	return _pid
+
+
+# Why the last send_tcp refused a message without sending it.
+func refused() -> String:
+	return _refused
 
 
 # Starts the agent at `agent_path` with `args` (the handshake file is added here), waits for
@@ -137,16 +143,22 @@ func close() -> void:
 		_error = "closed"
 
 
+# False with the link still alive (is_dead() false) when the message is larger than the agent
+# takes: nothing was sent (refused() says why). False on a dead link otherwise.
 func send_tcp(kind: int, payload: Array) -> bool:
 	if is_dead():
 		return false
 	var msg := [kind, _send_seq, _tcp_sent]
 	msg += payload
-	_send_seq += 1
-	_tcp_sent += 1
 	# What StreamPeer.put_var writes (u32 length, then the Variant), built here as in the 3.x
 	# script (whose put_var reports no error).
 	var body := var_to_bytes(msg)
+	if body.size() > MAX_TCP_FRAME:
+		# The agent would drop the whole link over such a frame.
+		_refused = "the arguments take %d bytes, more than kettle-agent accepts in one call (%d)" % [body.size(), MAX_TCP_FRAME]
+		return false
+	_send_seq += 1
+	_tcp_sent += 1
 	var frame := PackedByteArray([body.size() & 0xFF, (body.size() >> 8) & 0xFF, (body.size() >> 16) & 0xFF, (body.size() >> 24) & 0xFF])
 	frame.append_array(body)
 	if _tcp.put_data(frame) != OK:
