@@ -22,16 +22,7 @@ command -v ss >/dev/null || { echo "FAIL: ss not found (iproute2)"; exit 1; }
 engine_setup "$3"
 cp "$HERE/bad_input.gd" "$GAME/bad_input.gd" || exit 1
 
-"$SERVER_BIN" --dev --db "$WORK/kettle.db" --key "$WORK/server.key" --udp 127.0.0.1:0 --http off \
-    > "$WORK/server.out" 2> "$WORK/server.log" &
-SERVER_PID=$!
-ENGINE_PIDS+=("$SERVER_PID")
-LISTEN="$(engine_wait_line "$WORK/server.out" "$SERVER_PID" '^kettle-server listening ' 60)"
-UDP="$(printf '%s\n' "$LISTEN" | sed -n 's/.* udp=\([^ ]*\).*/\1/p')"
-KEY="$(printf '%s\n' "$LISTEN" | sed -n 's/.* key=\([0-9a-f]*\).*/\1/p')"
-if [ -z "$UDP" ] || [ -z "$KEY" ]; then
-    echo "FAIL: kettle-server did not start"; cat "$WORK/server.log"; exit 1
-fi
+engine_start_server "$SERVER_BIN"
 
 LOG="$WORK/bad_input.log"
 env KETTLE_AGENT="$AGENT_BIN" KETTLE_SERVER="$UDP" KETTLE_SERVER_KEY="$KEY" KETTLE_NAME=bad_input \

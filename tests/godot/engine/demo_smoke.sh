@@ -22,16 +22,7 @@ engine_setup "$3"
 SMOKE_TIMEOUT_S="${SMOKE_TIMEOUT_S:-90}"
 RUN_TIMEOUT=$((SMOKE_TIMEOUT_S + 30))
 
-"$SERVER_BIN" --dev --db "$WORK/kettle.db" --key "$WORK/server.key" --udp 127.0.0.1:0 --http off \
-    > "$WORK/server.out" 2> "$WORK/server.log" &
-SERVER_PID=$!
-ENGINE_PIDS+=("$SERVER_PID")
-LISTEN="$(engine_wait_line "$WORK/server.out" "$SERVER_PID" '^kettle-server listening ' 60)"
-UDP="$(printf '%s\n' "$LISTEN" | sed -n 's/.* udp=\([^ ]*\).*/\1/p')"
-KEY="$(printf '%s\n' "$LISTEN" | sed -n 's/.* key=\([0-9a-f]*\).*/\1/p')"
-if [ -z "$UDP" ] || [ -z "$KEY" ]; then
-    echo "FAIL: kettle-server did not start"; cat "$WORK/server.log"; exit 1
-fi
+engine_start_server "$SERVER_BIN"
 echo "kettle-server on $UDP"
 
 play() {  # play NAME [GODOT ARGS...]; sets GAME_PID

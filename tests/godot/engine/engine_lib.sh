@@ -64,3 +64,18 @@ engine_judge() {
 engine_wait_line() {
     timeout "$4" tail -n +1 -f --pid="$2" "$1" 2>/dev/null | grep -m1 -E "$3"
 }
+
+# engine_start_server SERVER_BIN: a kettle-server --dev on 127.0.0.1 (OS-chosen port, files in
+# $WORK), stopped by engine_cleanup; sets SERVER_PID, UDP (HOST:PORT) and KEY (its public key).
+engine_start_server() {
+    "$1" --dev --db "$WORK/kettle.db" --key "$WORK/server.key" --udp 127.0.0.1:0 --http off \
+        > "$WORK/server.out" 2> "$WORK/server.log" &
+    SERVER_PID=$!
+    ENGINE_PIDS+=("$SERVER_PID")
+    LISTEN="$(engine_wait_line "$WORK/server.out" "$SERVER_PID" '^kettle-server listening ' 60)"
+    UDP="$(printf '%s\n' "$LISTEN" | sed -n 's/.* udp=\([^ ]*\).*/\1/p')"
+    KEY="$(printf '%s\n' "$LISTEN" | sed -n 's/.* key=\([0-9a-f]*\).*/\1/p')"
+    if [ -z "$UDP" ] || [ -z "$KEY" ]; then
+        echo "FAIL: kettle-server did not start"; cat "$WORK/server.log"; exit 1
+    fi
+}
