@@ -374,10 +374,7 @@ void SessionManager::on_closed(const transport::Closed& c, Instant now) {
   drop_path(peer, now);
   if (s == nullptr) return;
   if (peer_closed_session) {
-    // A connecting session the peer closes was never accepted there (a stranger's request that
-    // the peer ignored, closed or dropped at Shutdown): it ends like any unaccepted attempt, with
-    // 4 at the connect timeout (spec §2.5 rule 4), so the deadline stays.
-    if (s->state == State::active) {
+    if (s->state == State::active || s->state == State::connecting) {
       s->state = State::remote_closed;
       s->deadline = kInstantNever;
       s->out.clear();
@@ -653,7 +650,13 @@ void SessionManager::close_all(Instant now) {
   std::lock_guard lock(shared_.mu);
   std::vector<SteamID> peers;
   for (auto& [peer, p] : paths_) peers.push_back(peer);
-  for (SteamID peer : peers) drop_path(peer, now);
+  for (SteamID peer : peers) {
+    // A request this client never accepted is not a session it can close: the requester must
+    // only see its timeout (spec §2.5 rules 4, 14), as with CloseP2PSessionWithUser.
+    const auto s = shared_.sessions.find(peer);
+    const bool unaccepted = s != shared_.sessions.end() && s->second.state == State::pending_incoming;
+    drop_path(peer, now, unaccepted ? kCloseIgnored : kCloseSession);
+  }
 }
 
 }  // namespace kettle::p2p
