@@ -166,11 +166,13 @@ void Agent::poll_once(int timeout_ms) {
   // Always, not only on POLLIN: a datagram sent before a TCP message just read may have landed
   // after poll() returned, and the reorder rule would otherwise give it up as lost.
   take_datagrams();
+  // Packets become readable only behind this wake-up, or inside a CALL or CONSUMED, which push
+  // for themselves; so the 256 queues are scanned only when it fired.
   if (fds[2].revents & POLLIN) {
     std::uint64_t count = 0;
     [[maybe_unused]] auto r = ::read(event_fd_.get(), &count, sizeof count);
+    push_packets();
   }
-  push_packets();  // cheap when nothing is readable
 }
 
 void Agent::take_frames() {
