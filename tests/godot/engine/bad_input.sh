@@ -78,11 +78,7 @@ case "$PRELUDE" in
     *) echo "FAIL: the agent did not drop the three garbage connections before the game came"; fails=$((fails + 1)) ;;
 esac
 
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"; rc=$?
-if [ $rc -ne 0 ]; then
-    echo "FAIL: kettle-server exited $rc"; tail -20 "$WORK/server.log"; fails=$((fails + 1))
-fi
+engine_stop_server || fails=$((fails + 1))
 if [ $fails -ne 0 ]; then
     echo "----- game output without the expected errors:"
     tr -d '\r' < "$LOG" | grep -vE '^(EXPECT_ERROR |ERROR: call: Steam\.|   At: |UNDER_GARBAGE round )'

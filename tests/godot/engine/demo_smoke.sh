@@ -64,11 +64,7 @@ fi
 if ! grep -qx 'DROPPED_BAD_PACKET 4' "$WORK/alice.log"; then
     echo "FAIL: the host did not drop the guest's 4 bad packets"; fails=$((fails + 1))
 fi
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"; rc=$?
-if [ $rc -ne 0 ]; then
-    echo "FAIL: kettle-server exited $rc"; tail -20 "$WORK/server.log"; fails=$((fails + 1))
-fi
+engine_stop_server || fails=$((fails + 1))
 if [ $fails -ne 0 ]; then
     echo "----- kettle-server log (last 40 lines):"; tail -40 "$WORK/server.log"
 fi

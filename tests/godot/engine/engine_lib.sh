@@ -79,3 +79,15 @@ engine_start_server() {
         echo "FAIL: kettle-server did not start"; cat "$WORK/server.log"; exit 1
     fi
 }
+
+# engine_stop_server: SIGTERM to the server engine_start_server started; 1 (with the reason and
+# the log's tail) unless it exits 0.
+engine_stop_server() {
+    local rc
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID"; rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "FAIL: kettle-server exited $rc"; tail -20 "$WORK/server.log"
+        return 1
+    fi
+}

@@ -65,11 +65,7 @@ wait "$HOST_PID"; engine_judge host "$WORK/host.log" $? || fails=$((fails + 1))
 if ! grep -qE "^REJECTED $(grep -m1 -E '^STEAM_ID ' "$WORK/stranger.log" | cut -d' ' -f2) " "$WORK/host.log"; then
     echo "FAIL: the host did not reject the stranger's session"; fails=$((fails + 1))
 fi
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"; rc=$?
-if [ $rc -ne 0 ]; then
-    echo "FAIL: kettle-server exited $rc"; tail -20 "$WORK/server.log"; fails=$((fails + 1))
-fi
+engine_stop_server || fails=$((fails + 1))
 if [ $fails -ne 0 ]; then
     echo "----- kettle-server log (last 40 lines):"; tail -40 "$WORK/server.log"
 fi
