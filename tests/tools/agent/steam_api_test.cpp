@@ -424,7 +424,11 @@ TEST_F(Pair, LobbyCreateJoinDataChatLeave) {
 
   // Owner hand-over, then an invite (alice to bob's lobby, to herself it is pointless).
   EXPECT_TRUE(alice.ok("setLobbyOwner", {I(lobby), I(bob_id)}) == B(true));
-  ASSERT_TRUE(until([&] { return bob.ok("getLobbyOwner", {I(lobby)}) == I(bob_id); }));
+  // Both views: each side's copy changes when its own LobbyDataUpdate_t is delivered, and the
+  // setters below check ownership against that copy.
+  ASSERT_TRUE(until([&] {
+    return bob.ok("getLobbyOwner", {I(lobby)}) == I(bob_id) && alice.ok("getLobbyOwner", {I(lobby)}) == I(bob_id);
+  }));
   EXPECT_TRUE(bob.ok("setLobbyMemberLimit", {I(lobby), I(3)}) == B(true));
   EXPECT_TRUE(bob.ok("setLobbyJoinable", {I(lobby), I(0)}) == B(true));  // bool as int 0
   EXPECT_TRUE(bob.ok("setLobbyType", {I(lobby), I(0)}) == B(true));
